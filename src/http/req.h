@@ -1,0 +1,111 @@
+/*
+ * req.h - one HTTP request as handlers see it, and how they answer.
+ *
+ * The server owns the http_req and its arena; everything a handler
+ * allocates from r->ar (strings, buffers, deferred json_decref) dies when
+ * the response has been sent. A handler either replies with reply_json /
+ * reply_bytes and returns WG_OK, or returns an error, usually through
+ * req_fail(), which records the field at fault and a message; the server
+ * turns that into the one JSON error shape:
+ *   {"error":{"code":"<word>","message":"<text>","field":"<name>"}}
+ */
+#ifndef WG_REQ_H
+#define WG_REQ_H
+
+#include <jansson.h>
+
+#include "http/router.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+typedef struct http_req http_req;
+typedef struct http_server http_server;
+typedef struct store store;
+
+typedef wg_err (*http_handler)(http_req *r);
+
+typedef enum { BODY_NONE, BODY_JSON, BODY_RAW } body_kind;
+
+typedef enum { PERM_PUBLIC } route_perm;
+
+/* One row of the routes table (src/http/routes.c). */
+typedef struct {
+    unsigned methods;     /* mask of http_method; GET implies HEAD */
+    const char *pattern;  /* "/api/grids/{code}" */
+    http_handler handler;
+    body_kind body;       /* what the body must be */
+    size_t max_body;      /* cap in bytes; 0 = the configured default */
+    route_perm perm;
+} http_route;
+
+#define REQ_MAX_HEADERS 8
+
+struct http_req {
+    arena ar;
+    http_server *srv;
+    void *conn;               /* the MHD connection */
+    unsigned method;
+    const char *path;
+    const http_route *route;  /* NULL when no route matched */
+    route_match match;
+    const char *request_id;
+    const char *body;         /* NUL-terminated; NULL when none */
+    size_t body_len;
+    json_t *json;             /* parsed body for BODY_JSON routes */
+
+    /* the reply */
+    int status;
+    const char *ctype;
+    const char *out;
+    size_t out_len;
+    struct {
+        const char *name, *value;
+    } headers[REQ_MAX_HEADERS];
+    int nheaders;
+
+    /* the error, when a handler fails */
+    const char *err_field;
+    const char *err_msg;
+};
+
+/* This thread's database connection; NULL when it cannot be opened. */
+store *req_store(http_req *r);
+
+/* Path placeholder {name}, query argument, or request header; NULL when
+ * absent. Strings live in the arena (params) or the connection (others). */
+const char *req_param(http_req *r, const char *name);
+const char *req_query(http_req *r, const char *name);
+const char *req_header(http_req *r, const char *name);
+
+/* Record an error with the field at fault (may be NULL) and a message
+ * (printf-style, may be NULL for the default text); returns rc. */
+wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Reply with a JSON value (the reference is stolen) and status. */
+wg_err reply_json(http_req *r, int status, json_t *j);
+/* Reply with bytes that live at least as long as the request. */
+wg_err reply_bytes(http_req *r, int status, const char *ctype, const char *body, size_t len);
+/* Add a response header (strings must outlive the request). */
+wg_err reply_header(http_req *r, const char *name, const char *value);
+
+/* The HTTP status for an error. */
+int http_status_of(wg_err rc);
+
+/* Build the JSON error body for rc from r->err_field / r->err_msg into
+ * r->out. */
+void reply_error(http_req *r, wg_err rc);
+
+/* Parse body bytes as JSON into *out (owned by the caller). On failure
+ * writes "line L, column C: reason" into msg. */
+wg_err req_parse_json(const char *body, size_t len, json_t **out, char *msg, size_t cap);
+
+/* Field readers for JSON bodies ("...OrReply" helpers): each returns WG_OK
+ * and sets *out, or records the error naming the field and returns it.
+ * A missing optional field leaves *out untouched. */
+wg_err req_json_string(http_req *r, const char *field, bool required, size_t maxlen,
+                       const char **out);
+wg_err req_json_int(http_req *r, const char *field, bool required, int64_t min, int64_t max,
+                    int64_t *out);
+
+#endif

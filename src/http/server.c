@@ -1,0 +1,521 @@
+/*
+ * server.c - see server.h.
+ *
+ * Request life cycle in libmicrohttpd's terms: the access handler is called
+ * once when the headers are in (we allocate the context, check caps, match
+ * the route), once per piece of body (appended to a capped buffer), and once
+ * more with no data when the request is complete: only then is the response
+ * queued. Queuing earlier is only done to refuse a body we will not read
+ * (413 on Content-Length): libmicrohttpd then closes the connection, which
+ * is what we want there but would ruin keep-alive anywhere else.
+ */
+#include "http/server.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/strparse.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A body may be discarded (not stored) up to this many bytes past the cap
+ * so that a chunked upload that runs over still gets a 413; beyond it the
+ * connection is dropped. */
+#define DISCARD_LIMIT (16 * WG_MIB)
+#define REQ_ARENA_CAP (256 * WG_MIB)
+
+struct http_server {
+    struct MHD_Daemon *d;
+    const wg_config *cfg;
+    store_pool *pool;
+    metrics *m;
+    const char **route_names;
+    uint16_t port;
+    _Atomic int inflight;
+};
+
+typedef struct {
+    http_req r;
+    uint64_t t0;
+    size_t route_idx;
+    wg_buf body;
+    uint64_t discarded;
+    wg_err early; /* an error found before the body was read */
+    bool has_body;
+    bool queued;
+    char arena0[3072];
+} req_ctx;
+
+/* ---- small helpers ---- */
+
+static uint64_t rand_next(void)
+{
+    /* xorshift64*, seeded per thread from the kernel: request ids need to
+     * be unique, not secret. */
+    static __thread uint64_t x;
+    if (!x) {
+        if (getrandom(&x, sizeof(x), 0) != sizeof(x) || !x)
+            x = (uint64_t)log_now_us() | 1;
+    }
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static bool sane_request_id(const char *v)
+{
+    size_t n = 0;
+    for (; v[n]; n++) {
+        char c = v[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+        if (n == 64)
+            return false;
+    }
+    return n > 0;
+}
+
+static void set_request_id(req_ctx *c, struct MHD_Connection *conn)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (v && sane_request_id(v)) {
+        c->r.request_id = arena_strdup(&c->r.ar, v);
+        if (c->r.request_id)
+            return;
+    }
+    char *id = arena_alloc(&c->r.ar, 17);
+    if (!id) {
+        c->r.request_id = "-";
+        return;
+    }
+    snprintf(id, 17, "%016llx", (unsigned long long)rand_next());
+    c->r.request_id = id;
+}
+
+typedef struct {
+    size_t bytes;
+} size_acc;
+
+static enum MHD_Result add_kv_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    size_acc *a = cls;
+    a->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static size_t kv_bytes(struct MHD_Connection *conn, enum MHD_ValueKind kind)
+{
+    size_acc a = {0};
+    MHD_get_connection_values(conn, kind, add_kv_size, &a);
+    return a.bytes;
+}
+
+/* Find the route for method + path. On no match, sets *allow to the methods
+ * that would match the path (0 if none). */
+static size_t find_route(unsigned method, const char *path, route_match *m, unsigned *allow)
+{
+    *allow = 0;
+    unsigned want = method == HTTP_HEAD ? (HTTP_HEAD | HTTP_GET) : method;
+    for (size_t i = 0; i < http_routes_count; i++) {
+        route_match tmp;
+        if (!router_path_matches(http_routes[i].pattern, path, &tmp))
+            continue;
+        unsigned has = http_routes[i].methods;
+        if (has & HTTP_GET)
+            has |= HTTP_HEAD;
+        if (has & want) {
+            *m = tmp;
+            return i;
+        }
+        *allow |= has;
+    }
+    return http_routes_count;
+}
+
+static bool is_json_type(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (strncasecmp(ct, want, sizeof(want) - 1) != 0)
+        return false;
+    char next = ct[sizeof(want) - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Checks that need only the headers. Returns an error to answer with. */
+static wg_err precheck(http_server *s, req_ctx *c, struct MHD_Connection *conn)
+{
+    http_req *r = &c->r;
+    const wg_config *cfg = s->cfg;
+    size_t uri = strlen(r->path) + kv_bytes(conn, MHD_GET_ARGUMENT_KIND);
+    if (uri > cfg->max_uri)
+        return req_fail(r, WG_ERR_URI_TOO_LONG, NULL, "the URI is longer than %llu bytes",
+                        (unsigned long long)cfg->max_uri);
+    if (kv_bytes(conn, MHD_HEADER_KIND) > cfg->max_header_bytes)
+        return req_fail(r, WG_ERR_HEADERS_TOO_LARGE, NULL,
+                        "the request headers are larger than %llu bytes",
+                        (unsigned long long)cfg->max_header_bytes);
+
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    c->has_body = (cl && strcmp(cl, "0") != 0) || te;
+
+    if (!r->method)
+        return req_fail(r, WG_ERR_METHOD, NULL, "method not supported");
+    unsigned allow;
+    c->route_idx = find_route(r->method, r->path, &r->match, &allow);
+    if (c->route_idx == http_routes_count) {
+        if (!allow)
+            return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such path: %s", r->path);
+        char *hdr = arena_alloc(&r->ar, 64);
+        if (hdr) {
+            router_allow_header(allow, hdr, 64);
+            reply_header(r, "Allow", hdr);
+        }
+        return req_fail(r, WG_ERR_METHOD, NULL, "method not allowed here; allowed: %s",
+                        hdr ? hdr : "?");
+    }
+    r->route = &http_routes[c->route_idx];
+
+    size_t cap = r->route->max_body ? r->route->max_body : (size_t)cfg->max_body;
+    if (r->route->body == BODY_NONE)
+        cap = 0;
+    if (cl) {
+        /* libmicrohttpd has already rejected a malformed Content-Length. */
+        unsigned long long n = strtoull(cl, NULL, 10);
+        if (n > cap && cap == 0)
+            return req_fail(r, WG_ERR_TOO_LARGE, NULL, "%s takes no request body", r->path);
+        if (n > cap)
+            return req_fail(r, WG_ERR_TOO_LARGE, NULL, "the body is larger than %zu bytes", cap);
+    }
+    if (c->has_body && r->route->body == BODY_JSON) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (ct && !is_json_type(ct))
+            return req_fail(r, WG_ERR_MEDIA_TYPE, "Content-Type",
+                            "the body must be application/json");
+    }
+    buf_init(&c->body, &r->ar, cap);
+    return WG_OK;
+}
+
+static enum MHD_Result queue(http_server *s, req_ctx *c, struct MHD_Connection *conn)
+{
+    http_req *r = &c->r;
+    (void)s;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->out_len, (void *)r->out, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    for (int i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    c->queued = true;
+    return ok;
+}
+
+/* Run the handler (or take the early error) and queue the reply. */
+static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection *conn)
+{
+    http_req *r = &c->r;
+    wg_err e = c->early;
+    if (!e && r->route) {
+        r->body = c->body.ptr;
+        r->body_len = c->body.len;
+        if (r->route->body == BODY_JSON && r->body_len) {
+            char msg[256];
+            e = req_parse_json(r->body, r->body_len, &r->json, msg, sizeof(msg));
+            if (e)
+                req_fail(r, e, NULL, "malformed JSON at %s", msg);
+            else
+                arena_defer(&r->ar, (void (*)(void *))json_decref, r->json);
+        }
+        if (!e)
+            e = r->route->handler(r);
+    }
+    if (e)
+        reply_error(r, e);
+    else if (!r->status)
+        reply_error(r, req_fail(r, WG_ERR_INTERNAL, NULL, "the handler gave no reply"));
+    return queue(s, c, conn);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    http_server *s = cls;
+    req_ctx *c = *con_cls;
+    if (!c) {
+        c = malloc(sizeof(*c));
+        if (!c) {
+            log_error("http: out of memory for a request context");
+            return MHD_NO;
+        }
+        memset(c, 0, offsetof(req_ctx, arena0));
+        *con_cls = c;
+        c->t0 = log_now_us();
+        atomic_fetch_add_explicit(&s->inflight, 1, memory_order_relaxed);
+        metrics_inflight(s->m, 1);
+        arena_init(&c->r.ar, c->arena0, sizeof(c->arena0), REQ_ARENA_CAP);
+        c->r.srv = s;
+        c->r.conn = conn;
+        c->r.method = router_method(method);
+        c->r.path = arena_strdup(&c->r.ar, url);
+        c->route_idx = http_routes_count;
+        set_request_id(c, conn);
+        if (!c->r.path)
+            return MHD_NO;
+        c->early = precheck(s, c, conn);
+        /* A refused body is not read: answer now, the connection closes. */
+        if (c->early && c->has_body)
+            return answer(s, c, conn);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (c->queued)
+            return MHD_YES;
+        if (!c->early && buf_append(&c->body, upload_data, n) == WG_OK)
+            return MHD_YES;
+        if (!c->early)
+            c->early = req_fail(&c->r, WG_ERR_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+                                c->body.cap);
+        c->discarded += n;
+        return c->discarded > DISCARD_LIMIT ? MHD_NO : MHD_YES;
+    }
+    if (c->queued)
+        return MHD_YES;
+    return answer(s, c, conn);
+}
+
+static void access_log(req_ctx *c, uint64_t micros)
+{
+    http_req *r = &c->r;
+    char line[1024];
+    wg_buf b;
+    char ts[32];
+    arena tmp;
+    arena_init(&tmp, line, sizeof(line), 64 * 1024);
+    buf_init(&b, &tmp, 16 * 1024);
+    log_timestamp(ts, sizeof(ts));
+    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                                        "OPTIONS"};
+    const char *m = "OTHER";
+    for (size_t i = 0; i < WG_ARRAY_LEN(names); i++)
+        if (r->method == (1u << i))
+            m = names[i];
+    wg_err e = buf_printf(&b, "{\"t\":\"%s\",\"level\":\"access\",\"id\":\"%s\",\"method\":\"%s\","
+                              "\"path\":\"",
+                          ts, r->request_id, m);
+    if (!e)
+        e = buf_json_escape(&b, r->path, strlen(r->path));
+    if (!e)
+        e = buf_printf(&b, "\",\"status\":%d,\"bytes\":%zu,\"us\":%llu}\n", c->queued ? r->status : 0,
+                       c->queued ? r->out_len : 0, (unsigned long long)micros);
+    if (!e)
+        log_write_line(2, b.ptr, b.len);
+    arena_free(&tmp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    http_server *s = cls;
+    req_ctx *c = *con_cls;
+    if (!c)
+        return;
+    uint64_t micros = log_now_us() - c->t0;
+    metrics_observe(s->m, c->route_idx, c->queued ? c->r.status : 499, micros);
+    metrics_inflight(s->m, -1);
+    if (s->cfg->access_log && c->r.path)
+        access_log(c, micros);
+    arena_free(&c->r.ar);
+    free(c);
+    *con_cls = NULL;
+    atomic_fetch_sub_explicit(&s->inflight, 1, memory_order_relaxed);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_warn("http: %s", msg);
+}
+
+wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, char *err,
+                    size_t errcap)
+{
+    char host[256];
+    uint16_t port;
+    if (!parse_hostport(cfg->listen, host, sizeof(host), &port)) {
+        snprintf(err, errcap, "invalid listen address '%s'", cfg->listen);
+        return WG_ERR_CONFIG;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(host, NULL, &hints, &ai);
+    if (gai != 0) {
+        snprintf(err, errcap, "cannot resolve listen host '%s': %s", host, gai_strerror(gai));
+        return WG_ERR_CONFIG;
+    }
+    struct sockaddr_storage sa;
+    memset(&sa, 0, sizeof(sa));
+    memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+    bool v6 = ai->ai_family == AF_INET6;
+    freeaddrinfo(ai);
+    if (v6)
+        ((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+    else
+        ((struct sockaddr_in *)&sa)->sin_port = htons(port);
+
+    http_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return WG_ERR_NOMEM;
+    s->cfg = cfg;
+    s->pool = pool;
+    s->route_names = calloc(http_routes_count, sizeof(*s->route_names));
+    if (!s->route_names)
+        goto nomem;
+    for (size_t i = 0; i < http_routes_count; i++)
+        s->route_names[i] = http_routes[i].pattern;
+    s->m = metrics_new(s->route_names, http_routes_count);
+    if (!s->m)
+        goto nomem;
+
+    unsigned threads = (unsigned)cfg->threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    /* Enough for the largest accepted header block plus the read and
+     * write buffers libmicrohttpd keeps in the same pool. */
+    size_t memlimit = (size_t)cfg->max_header_bytes + (size_t)cfg->max_uri + 64 * WG_KIB;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
+    errno = 0;
+    s->d = MHD_start_daemon(
+        flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memlimit,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!s->d) {
+        int sys = errno;
+        snprintf(err, errcap, "cannot listen on %s%s%s", cfg->listen, sys ? ": " : "",
+                 sys ? strerror(sys) : "");
+        metrics_free(s->m);
+        free(s->route_names);
+        free(s);
+        return WG_ERR_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : port;
+    *out = s;
+    return WG_OK;
+nomem:
+    metrics_free(s->m);
+    free(s->route_names);
+    free(s);
+    return WG_ERR_NOMEM;
+}
+
+uint16_t server_port(const http_server *s)
+{
+    return s->port;
+}
+
+void server_stop(http_server *s, int grace_seconds)
+{
+    if (!s)
+        return;
+    MHD_socket lsock = MHD_quiesce_daemon(s->d);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
+    /* In-flight requests finish; idle keep-alive connections are closed by
+     * MHD_stop_daemon below. */
+    uint64_t deadline = log_now_us() + (uint64_t)grace_seconds * 1000000u;
+    while (atomic_load(&s->inflight) > 0 && log_now_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    int left = atomic_load(&s->inflight);
+    if (left > 0)
+        log_warn("http: %d request(s) still running after %d s; closing them", left,
+                 grace_seconds);
+    MHD_stop_daemon(s->d);
+    metrics_free(s->m);
+    free(s->route_names);
+    free(s);
+}
+
+const wg_config *server_config(const http_server *s)
+{
+    return s->cfg;
+}
+
+metrics *server_metrics(const http_server *s)
+{
+    return s->m;
+}
+
+store_pool *server_pool(const http_server *s)
+{
+    return s->pool;
+}
+
+/* ---- request accessors (req.h) that need libmicrohttpd ---- */
+
+store *req_store(http_req *r)
+{
+    return store_pool_get(r->srv->pool);
+}
+
+const char *req_param(http_req *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < r->match.nparams; i++) {
+        if (wg_str_eq(r->match.params[i].name, name, n))
+            return arena_strndup(&r->ar, r->match.params[i].value.ptr,
+                                 r->match.params[i].value.len);
+    }
+    return NULL;
+}
+
+const char *req_query(http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *req_header(http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}

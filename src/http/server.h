@@ -1,0 +1,39 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd with a thread pool over epoll.
+ *
+ * The server owns each request's context and arena, matches the routes
+ * table (routes.c), enforces the caps (URI, headers, body), calls the
+ * handler, sends its reply or the JSON error, and after the response has
+ * gone out records metrics and one access-log line.
+ *
+ * The caller owns cfg and pool and keeps them alive until server_stop()
+ * has returned.
+ */
+#ifndef WG_SERVER_H
+#define WG_SERVER_H
+
+#include "core/config.h"
+#include "http/metrics.h"
+#include "http/req.h"
+#include "store/store.h"
+
+/* Routes table, defined in routes.c. */
+extern const http_route http_routes[];
+extern const size_t http_routes_count;
+
+/* Start serving on cfg->listen. On failure writes a message into err. */
+wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, char *err,
+                    size_t errcap);
+
+/* The port actually bound (useful with port 0). */
+uint16_t server_port(const http_server *s);
+
+/* Stop accepting, give in-flight requests up to grace_seconds to finish,
+ * then close every connection and free the server. */
+void server_stop(http_server *s, int grace_seconds);
+
+const wg_config *server_config(const http_server *s);
+metrics *server_metrics(const http_server *s);
+store_pool *server_pool(const http_server *s);
+
+#endif

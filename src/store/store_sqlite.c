@@ -1,0 +1,433 @@
+/*
+ * store_sqlite.c - the SQLite implementation of store.h.
+ *
+ * Connections run in WAL mode with foreign keys on and a busy timeout.
+ * Statements are prepared once per connection, on first use, from the
+ * table `stmt_sql` and reused (bind -> step -> reset).
+ */
+#include "store/store.h"
+#include "store/migrations.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+    STMT_PING,
+    STMT_PAGE_COUNT,
+    STMT_PAGE_SIZE,
+    STMT_META_GET,
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_ROLLBACK,
+    STMT_COUNT
+} stmt_id;
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_PING] = "SELECT 1",
+    [STMT_PAGE_COUNT] = "PRAGMA page_count",
+    [STMT_PAGE_SIZE] = "PRAGMA page_size",
+    [STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    store *next_in_pool;
+};
+
+/* The one place where SQLite result codes become wg_err. */
+static wg_err map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return WG_OK;
+    case SQLITE_NOMEM:
+        return WG_ERR_NOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return WG_ERR_BUSY;
+    case SQLITE_CONSTRAINT:
+        return WG_ERR_CONFLICT;
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_PERM:
+        return WG_ERR_IO;
+    case SQLITE_TOOBIG:
+        return WG_ERR_TOO_LARGE;
+    default:
+        return WG_ERR_STORE;
+    }
+}
+
+static sqlite3_stmt *stmt(store *s, stmt_id id)
+{
+    if (!s->stmts[id]) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->stmts[id], NULL);
+        if (rc != SQLITE_OK) {
+            log_error("store: prepare failed: %s: %s", sqlite3_errmsg(s->db), stmt_sql[id]);
+            return NULL;
+        }
+    }
+    return s->stmts[id];
+}
+
+/* Run a statement that returns no rows (or ignores them). */
+static wg_err run(store *s, stmt_id id)
+{
+    sqlite3_stmt *st = stmt(s, id);
+    if (!st)
+        return WG_ERR_STORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? WG_OK : map_rc(rc);
+}
+
+static wg_err query_i64(store *s, stmt_id id, int64_t *out)
+{
+    sqlite3_stmt *st = stmt(s, id);
+    if (!st)
+        return WG_ERR_STORE;
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : map_rc(rc);
+    sqlite3_reset(st);
+    return e;
+}
+
+static wg_err exec_sql(sqlite3 *db, const char *sql, char *err, size_t errcap)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errcap, "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return map_rc(rc);
+    }
+    return WG_OK;
+}
+
+int store_schema_latest(void)
+{
+    return store_migrations_count;
+}
+
+/* Version recorded in schema_migrations, 0 if the table is absent; -1 and a
+ * message when the file is not a wangge database. */
+static int read_version(sqlite3 *db, char *err, size_t errcap, wg_err *e)
+{
+    sqlite3_stmt *st = NULL;
+    *e = WG_OK;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT count(*) FROM sqlite_schema),"
+                                " (SELECT count(*) FROM sqlite_schema"
+                                "  WHERE type = 'table' AND name = 'schema_migrations')",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        snprintf(err, errcap, "%s", sqlite3_errmsg(db));
+        *e = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? WG_ERR_STORE : map_rc(rc);
+        sqlite3_finalize(st);
+        return -1;
+    }
+    int64_t objects = sqlite3_column_int64(st, 0);
+    int64_t ours = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (!ours) {
+        if (objects) {
+            snprintf(err, errcap, "it holds tables but none of wangge's (no schema_migrations)");
+            *e = WG_ERR_STORE;
+            return -1;
+        }
+        return 0;
+    }
+    int version = -1;
+    rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+                            &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    else {
+        snprintf(err, errcap, "%s", sqlite3_errmsg(db));
+        *e = WG_ERR_STORE;
+    }
+    sqlite3_finalize(st);
+    return version;
+}
+
+int store_schema_version(store *s)
+{
+    char err[256];
+    wg_err e;
+    int v = read_version(s->db, err, sizeof(err), &e);
+    return v < 0 ? 0 : v;
+}
+
+wg_err store_open(const char *path, const store_opts *o, store **out, char *err, size_t errcap)
+{
+    char why[512] = "";
+    wg_err e = WG_OK;
+    store *s = calloc(1, sizeof(*s));
+    if (!s)
+        return WG_ERR_NOMEM;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o->create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        /* errno tells more than SQLite's "unable to open database file". */
+        int sys = sqlite3_system_errno(s->db);
+        snprintf(why, sizeof(why), "%s%s%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+                 sys ? ": " : "", sys ? strerror(sys) : "");
+        e = WG_ERR_IO;
+        goto out;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+
+    int version = read_version(s->db, why, sizeof(why), &e);
+    if (version < 0)
+        goto out;
+    if (version > store_schema_latest()) {
+        snprintf(why, sizeof(why),
+                 "its schema version %d is newer than this wangge knows (%d): "
+                 "upgrade wangge, do not downgrade a database",
+                 version, store_schema_latest());
+        e = WG_ERR_SCHEMA;
+        goto out;
+    }
+    /* WAL needs to create the -wal file: this is where a read-only
+     * directory or file shows up. */
+    if ((e = exec_sql(s->db,
+                      "PRAGMA journal_mode = WAL;"
+                      "PRAGMA synchronous = FULL;"
+                      "PRAGMA foreign_keys = ON;"
+                      "PRAGMA temp_store = MEMORY;",
+                      why, sizeof(why))))
+        goto out;
+    char mode[16] = "";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        snprintf(mode, sizeof(mode), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (strcmp(mode, "wal") != 0) {
+        snprintf(why, sizeof(why), "cannot switch to WAL mode (is the file or its directory "
+                                   "read-only?)");
+        e = WG_ERR_IO;
+        goto out;
+    }
+out:
+    if (e) {
+        snprintf(err, errcap, "database %s: %s", path, why);
+        store_close(s);
+        return e;
+    }
+    *out = s;
+    return WG_OK;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+wg_err store_migrate(store *s, int *from, int *to, char *err, size_t errcap)
+{
+    char why[512] = "";
+    wg_err e = exec_sql(s->db,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version INTEGER PRIMARY KEY,"
+                        " name TEXT NOT NULL,"
+                        " applied_at TEXT NOT NULL) STRICT",
+                        why, sizeof(why));
+    int start = -1;
+    while (!e) {
+        /* Re-read inside the write lock: another process may have migrated
+         * between our read and our BEGIN. */
+        if ((e = exec_sql(s->db, "BEGIN IMMEDIATE", why, sizeof(why))))
+            break;
+        int v = read_version(s->db, why, sizeof(why), &e);
+        if (start < 0)
+            start = v;
+        if (e || v >= store_schema_latest()) {
+            exec_sql(s->db, e ? "ROLLBACK" : "COMMIT", why, sizeof(why));
+            break;
+        }
+        const store_migration *m = &store_migrations[v];
+        char ins[256];
+        snprintf(ins, sizeof(ins),
+                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                 "(%d, '%s', strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'))",
+                 m->version, m->name);
+        if ((e = exec_sql(s->db, m->sql, why, sizeof(why))) ||
+            (e = exec_sql(s->db, ins, why, sizeof(why))) ||
+            (e = exec_sql(s->db, "COMMIT", why, sizeof(why)))) {
+            char rb[64];
+            exec_sql(s->db, "ROLLBACK", rb, sizeof(rb));
+            snprintf(err, errcap, "migration %03d_%s failed: %s", m->version, m->name, why);
+            return e;
+        }
+        log_info("store: applied migration %03d_%s", m->version, m->name);
+    }
+    if (e) {
+        snprintf(err, errcap, "migration failed: %s", why);
+        return e;
+    }
+    if (from)
+        *from = start < 0 ? 0 : start;
+    if (to)
+        *to = store_schema_version(s);
+    return WG_OK;
+}
+
+wg_err store_ping(store *s)
+{
+    int64_t one = 0;
+    wg_err e = query_i64(s, STMT_PING, &one);
+    return e ? e : (one == 1 ? WG_OK : WG_ERR_STORE);
+}
+
+wg_err store_db_size(store *s, int64_t *bytes)
+{
+    int64_t pages, size;
+    wg_err e = query_i64(s, STMT_PAGE_COUNT, &pages);
+    if (!e)
+        e = query_i64(s, STMT_PAGE_SIZE, &size);
+    if (!e)
+        *bytes = pages * size;
+    return e;
+}
+
+wg_err store_meta_get(store *s, const char *key, char *out, size_t cap)
+{
+    sqlite3_stmt *st = stmt(s, STMT_META_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : map_rc(rc);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+wg_err store_begin(store *s)
+{
+    return run(s, STMT_BEGIN);
+}
+
+wg_err store_commit(store *s)
+{
+    return run(s, STMT_COMMIT);
+}
+
+void store_rollback(store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        run(s, STMT_ROLLBACK);
+}
+
+const char *store_engine(void)
+{
+    static char name[32];
+    if (!name[0])
+        snprintf(name, sizeof(name), "sqlite %s", sqlite3_libversion());
+    return name;
+}
+
+/* ---- pool ---- */
+
+struct store_pool {
+    char *path;
+    store_opts opts;
+    pthread_key_t key;
+    pthread_mutex_t lock;
+    store *all; /* every connection opened, for store_pool_free */
+};
+
+wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, char *err,
+                      size_t errcap)
+{
+    store *first = NULL;
+    wg_err e = store_open(path, o, &first, err, errcap);
+    if (e)
+        return e;
+    if ((e = store_migrate(first, NULL, NULL, err, errcap))) {
+        store_close(first);
+        return e;
+    }
+    store_pool *p = calloc(1, sizeof(*p));
+    if (!p || !(p->path = strdup(path)) || pthread_key_create(&p->key, NULL) != 0) {
+        if (p)
+            free(p->path);
+        free(p);
+        store_close(first);
+        return WG_ERR_NOMEM;
+    }
+    p->opts = *o;
+    p->opts.create = false; /* exists now; a vanished file is an error */
+    pthread_mutex_init(&p->lock, NULL);
+    p->all = first;
+    pthread_setspecific(p->key, first);
+    *out = p;
+    return WG_OK;
+}
+
+store *store_pool_get(store_pool *p)
+{
+    store *s = pthread_getspecific(p->key);
+    if (s)
+        return s;
+    char err[512];
+    if (store_open(p->path, &p->opts, &s, err, sizeof(err))) {
+        log_error("store: %s", err);
+        return NULL;
+    }
+    pthread_mutex_lock(&p->lock);
+    s->next_in_pool = p->all;
+    p->all = s;
+    pthread_mutex_unlock(&p->lock);
+    pthread_setspecific(p->key, s);
+    return s;
+}
+
+void store_pool_free(store_pool *p)
+{
+    if (!p)
+        return;
+    store *s = p->all;
+    while (s) {
+        store *next = s->next_in_pool;
+        store_close(s);
+        s = next;
+    }
+    pthread_key_delete(p->key);
+    pthread_mutex_destroy(&p->lock);
+    free(p->path);
+    free(p);
+}

@@ -1,0 +1,223 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/wg-test-store-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+static const store_opts opts = {.busy_timeout_ms = 1000, .create = true};
+
+static void test_create_migrate_reopen(void **state)
+{
+    (void)state;
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_OK);
+    assert_int_equal(store_schema_version(s), 0);
+    int from = -1, to = -1;
+    assert_int_equal(store_migrate(s, &from, &to, err, sizeof(err)), WG_OK);
+    assert_int_equal(from, 0);
+    assert_int_equal(to, store_schema_latest());
+    assert_int_equal(store_ping(s), WG_OK);
+    char id[64];
+    assert_int_equal(store_meta_get(s, "instance_id", id, sizeof(id)), WG_OK);
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(store_meta_get(s, "nope", id, sizeof(id)), WG_ERR_NOT_FOUND);
+    int64_t size = 0;
+    assert_int_equal(store_db_size(s, &size), WG_OK);
+    assert_true(size > 0);
+    store_close(s);
+
+    /* Again: nothing to do. */
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_OK);
+    assert_int_equal(store_migrate(s, &from, &to, err, sizeof(err)), WG_OK);
+    assert_int_equal(from, to);
+    store_close(s);
+}
+
+static void test_missing_without_create(void **state)
+{
+    (void)state;
+    char err[512];
+    store *s = NULL;
+    store_opts o = opts;
+    o.create = false;
+    char p[160];
+    snprintf(p, sizeof(p), "%s/absent.db", dir);
+    assert_int_equal(store_open(p, &o, &s, err, sizeof(err)), WG_ERR_IO);
+    assert_non_null(strstr(err, p));
+    assert_null(s);
+}
+
+static void test_unwritable_dir(void **state)
+{
+    (void)state;
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open("/nonexistent-dir/x.db", &opts, &s, err, sizeof(err)), WG_ERR_IO);
+    assert_non_null(strstr(err, "/nonexistent-dir/x.db"));
+}
+
+static void test_not_a_database(void **state)
+{
+    (void)state;
+    char p[160];
+    snprintf(p, sizeof(p), "%s/junk.db", dir);
+    FILE *f = fopen(p, "w");
+    for (int i = 0; i < 200; i++)
+        fputs("this is not a database file at all. ", f);
+    fclose(f);
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(p, &opts, &s, err, sizeof(err)), WG_ERR_STORE);
+    assert_non_null(strstr(err, "not a database"));
+}
+
+static void test_foreign_database(void **state)
+{
+    (void)state;
+    char p[160];
+    snprintf(p, sizeof(p), "%s/foreign.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(p, &opts, &s, err, sizeof(err)), WG_ERR_STORE);
+    assert_non_null(strstr(err, "none of wangge's"));
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    (void)state;
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_OK);
+    assert_int_equal(store_migrate(s, NULL, NULL, err, sizeof(err)), WG_OK);
+    store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO schema_migrations VALUES (%d, 'from_the_future', 'now')",
+             store_schema_latest() + 1);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_ERR_SCHEMA);
+    assert_non_null(strstr(err, "newer"));
+}
+
+static void test_failed_migration_leaves_nothing(void **state)
+{
+    (void)state;
+    /* A database whose "meta" table already exists (made by hand) makes
+     * migration 001 fail: the schema must stay at 0 and no half of the
+     * migration may remain. */
+    char p[160];
+    snprintf(p, sizeof(p), "%s/half.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                                  " name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT;"
+                                  "CREATE TABLE meta(x);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(p, &opts, &s, err, sizeof(err)), WG_OK);
+    assert_int_not_equal(store_migrate(s, NULL, NULL, err, sizeof(err)), WG_OK);
+    assert_non_null(strstr(err, "001_init"));
+    assert_int_equal(store_schema_version(s), 0);
+    store_close(s);
+}
+
+static void test_transactions(void **state)
+{
+    (void)state;
+    char err[512];
+    store *s = NULL;
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_OK);
+    assert_int_equal(store_begin(s), WG_OK);
+    assert_int_equal(store_begin(s), WG_ERR_STORE); /* no nesting */
+    assert_int_equal(store_commit(s), WG_OK);
+    assert_int_equal(store_begin(s), WG_OK);
+    store_rollback(s);
+    store_rollback(s); /* harmless outside a transaction */
+    store_close(s);
+}
+
+static void *pool_thread(void *arg)
+{
+    store_pool *p = arg;
+    store *a = store_pool_get(p);
+    store *b = store_pool_get(p);
+    return a && a == b && store_ping(a) == WG_OK ? a : NULL;
+}
+
+static void test_pool_one_connection_per_thread(void **state)
+{
+    (void)state;
+    char err[512];
+    store_pool *p = NULL;
+    assert_int_equal(store_pool_new(path, &opts, &p, err, sizeof(err)), WG_OK);
+    store *mine = store_pool_get(p);
+    assert_non_null(mine);
+    pthread_t t1, t2;
+    void *r1, *r2;
+    pthread_create(&t1, NULL, pool_thread, p);
+    pthread_create(&t2, NULL, pool_thread, p);
+    pthread_join(t1, &r1);
+    pthread_join(t2, &r2);
+    assert_non_null(r1);
+    assert_non_null(r2);
+    assert_ptr_not_equal(r1, r2);
+    assert_ptr_not_equal(r1, mine);
+    store_pool_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_migrate_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_without_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_migration_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_one_connection_per_thread, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
