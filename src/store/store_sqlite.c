@@ -7,6 +7,7 @@
  */
 #include "store/store.h"
 #include "store/migrations.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -28,7 +29,7 @@ typedef enum {
 } stmt_id;
 
 static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_PING] = "SELECT 1",
+    [STMT_PING] = "SELECT count(*) > 0 FROM meta",
     [STMT_PAGE_COUNT] = "PRAGMA page_count",
     [STMT_PAGE_SIZE] = "PRAGMA page_size",
     [STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -303,6 +304,8 @@ wg_err store_migrate(store *s, int *from, int *to, char *err, size_t errcap)
 
 wg_err store_ping(store *s)
 {
+    if (fault_hit("store_ping"))
+        return WG_ERR_IO;
     int64_t one = 0;
     wg_err e = query_i64(s, STMT_PING, &one);
     return e ? e : (one == 1 ? WG_OK : WG_ERR_STORE);

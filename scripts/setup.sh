@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install what wangge needs on Debian 12, and nothing that is already there.
+#
+# usage: scripts/setup.sh run|check|bench
+#   run    build tools and libraries: enough to build and serve
+#   check  + test tools: cmocka, Node.js (for the API tests)
+#   bench  + load tools: wrk and nginx (the anchor of bench/http)
+#
+# Idempotent and non-interactive: it asks dpkg what is missing, and only
+# then runs apt-get update (once) and apt-get install.
+set -euo pipefail
+
+profile=${1:-run}
+pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
+      libmicrohttpd-dev libjansson-dev libsqlite3-dev)
+case "$profile" in
+    run) ;;
+    check) pkgs+=(libcmocka-dev curl sqlite3) ;;
+    bench) pkgs+=(wrk nginx-light curl) ;;
+    *) echo "usage: $0 run|check|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+# Node.js 18+ runs the API tests. The machine may bring its own (not from
+# Debian's package); only install Debian's when there is none.
+if [ "$profile" = check ] && ! command -v node >/dev/null 2>&1; then
+    missing+=(nodejs)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: missing packages: ${missing[*]}; run as root or install them" >&2
+        exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$profile" = check ]; then
+    major=$(node -e 'console.log(process.versions.node.split(".")[0])')
+    if [ "$major" -lt 18 ]; then
+        echo "setup: Node.js $major is too old for the API tests (need 18+)" >&2
+        exit 1
+    fi
+fi

@@ -1,0 +1,100 @@
+// Helpers for the black-box API tests: start the real binary on a free
+// loopback port with a fresh database, talk HTTP to it, stop it and check
+// that it exited cleanly (sanitizers report through the exit code).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+export const BIN = process.env.WANGGE_BIN ?? path.resolve('build-check/wangge');
+
+export function tempDir() {
+  return mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
+}
+
+// Run the CLI to completion: {status, stdout, stderr}.
+export function cli(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 30000, ...opts });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Start `wangge serve` and resolve once it printed its address.
+export async function startServer({ args = [], env = {}, dir } = {}) {
+  const own = !dir;
+  dir = dir ?? tempDir();
+  const db = path.join(dir, 'test.db');
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--threads', '2', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl).trim());
+    });
+    exited.then(({ code }) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    setTimeout(() => reject(new Error('server did not start within 10 s')), 10000).unref();
+  });
+  const port = Number(new URL(url).port);
+  return {
+    url, port, dir, db, proc,
+    get stderr() { return stderr; },
+    // Stop with a signal; assert a clean exit (0, no sanitizer report).
+    async stop(signal = 'SIGTERM') {
+      proc.kill(signal);
+      const { code } = await exited;
+      assert.equal(code, 0, `server exit code ${code}; stderr:\n${stderr}`);
+      assert.doesNotMatch(stderr, /AddressSanitizer|runtime error|LeakSanitizer/);
+      if (own) rmSync(dir, { recursive: true, force: true });
+      return stderr;
+    },
+  };
+}
+
+// fetch() and parse a JSON body when there is one.
+export async function req(srv, method, p, { body, headers = {}, raw } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = raw ? body : JSON.stringify(body);
+    if (!raw && !init.headers['content-type']) init.headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(srv.url + p, init);
+  const text = await res.text();
+  let json;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Send raw bytes on one TCP connection and collect everything until the
+// server closes it or `idleMs` pass without data.
+export function rawHttp(port, bytes, { idleMs = 500 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    let timer;
+    const done = (closed) => { clearTimeout(timer); sock.destroy(); resolve({ text: data.toString('utf8'), closed }); };
+    const arm = () => { clearTimeout(timer); timer = setTimeout(() => done(false), idleMs); };
+    sock.on('connect', () => { sock.write(bytes); arm(); });
+    sock.on('data', (d) => { data = Buffer.concat([data, d]); arm(); });
+    sock.on('end', () => done(true));
+    sock.on('error', (e) => (data.length ? done(true) : reject(e)));
+  });
+}
+
+// The error shape every failure must have.
+export function assertError(r, status, code, field) {
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+  assert.ok(r.json && r.json.error, `no error object in ${r.text}`);
+  assert.equal(r.json.error.code, code);
+  assert.equal(typeof r.json.error.message, 'string');
+  assert.ok(r.json.error.message.length > 0);
+  if (field !== undefined) assert.equal(r.json.error.field, field);
+}
