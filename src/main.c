@@ -13,6 +13,8 @@ static const struct {
 } commands[] = {
     {"init", cmd_init, "create or migrate a database"},
     {"serve", cmd_serve, "serve the API and console over HTTP"},
+    {"user", cmd_user, "manage accounts: add, passwd, role, disable, enable, list"},
+    {"audit", cmd_audit, "verify the audit log's hash chain"},
     {"config", cmd_config, "print an example configuration or check one"},
     {"version", cmd_version, "print version information"},
 };

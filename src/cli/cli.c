@@ -28,9 +28,12 @@ static void flag_name(const char *key, char *out, size_t cap)
     out[i] = '\0';
 }
 
-static void print_help(const char *synopsis, const char *summary, const char *const *keys)
+static void print_help(const char *synopsis, const char *summary, const char *const *keys,
+                       const char *extra_help)
 {
     printf("usage: %s\n\n%s\n\noptions:\n", synopsis, summary);
+    if (extra_help)
+        fputs(extra_help, stdout);
     for (size_t i = 0; keys[i]; i++) {
         const config_key *k = config_find(keys[i]);
         char flag[64];
@@ -51,6 +54,15 @@ static void print_help(const char *synopsis, const char *summary, const char *co
 int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
                const char *const *keys, wg_config *cfg, int *first_arg)
 {
+    return cli_config_ex(argc, argv, synopsis, summary, keys, NULL, NULL, NULL, NULL, cfg,
+                         first_arg);
+}
+
+int cli_config_ex(int argc, char **argv, const char *synopsis, const char *summary,
+                  const char *const *keys, const struct option *extra, const char *extra_help,
+                  int (*on_extra)(int val, const char *arg, void *ctx), void *ctx, wg_config *cfg,
+                  int *first_arg)
+{
     const char *cmd = argv[0];
     static const char *all[64];
     if (!keys) {
@@ -60,10 +72,12 @@ int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
             all[i] = table[i].name;
         keys = all;
     }
-    size_t nkeys = 0;
+    size_t nkeys = 0, nextra = 0;
     while (keys[nkeys])
         nkeys++;
-    struct option *opts = calloc(nkeys + 3, sizeof(*opts));
+    while (extra && extra[nextra].name)
+        nextra++;
+    struct option *opts = calloc(nkeys + nextra + 3, sizeof(*opts));
     char(*names)[64] = calloc(nkeys, sizeof(*names));
     int rc = -1;
     if (!opts || !names) {
@@ -75,8 +89,10 @@ int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
         flag_name(keys[i], names[i], sizeof(names[i]));
         opts[i] = (struct option){names[i], required_argument, NULL, 1000 + (int)i};
     }
-    opts[nkeys] = (struct option){"config", required_argument, NULL, 'c'};
-    opts[nkeys + 1] = (struct option){"help", no_argument, NULL, 'h'};
+    for (size_t i = 0; i < nextra; i++)
+        opts[nkeys + i] = extra[i];
+    opts[nkeys + nextra] = (struct option){"config", required_argument, NULL, 'c'};
+    opts[nkeys + nextra + 1] = (struct option){"help", no_argument, NULL, 'h'};
 
     /* Pass 1: syntax, --help and --config. Flags are applied in pass 2,
      * after the file and the environment, so that they win. */
@@ -86,12 +102,19 @@ int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
     int ch;
     while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         if (ch == 'h') {
-            print_help(synopsis, summary, keys);
+            print_help(synopsis, summary, keys, extra_help);
             rc = EXIT_OK;
             goto out;
         }
         if (ch == 'c')
             config_file = optarg;
+        else if (ch > 0 && ch < 256 && ch != 'h' && ch != '?' && ch != ':' && on_extra) {
+            int x = on_extra(ch, optarg, ctx);
+            if (x) {
+                rc = x;
+                goto out;
+            }
+        }
         if (ch == '?' || ch == ':') {
             cli_error(cmd, "%s '%s' (see 'wangge %s --help')",
                       ch == ':' ? "missing value for" : "unknown option",

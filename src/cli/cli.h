@@ -26,6 +26,39 @@ int cmd_config(int argc, char **argv);
 int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
                const char *const *keys, wg_config *cfg, int *first_arg);
 
+/* The same, with command-specific options besides the config keys: each
+ * `extra` option (terminated by a zeroed entry, val < 256) is passed to
+ * on_extra(val, optarg, ctx), which returns 0 or an exit code. extra_help
+ * is printed under the options. */
+struct option;
+int cli_config_ex(int argc, char **argv, const char *synopsis, const char *summary,
+                  const char *const *keys, const struct option *extra, const char *extra_help,
+                  int (*on_extra)(int val, const char *arg, void *ctx), void *ctx, wg_config *cfg,
+                  int *first_arg);
+
+typedef struct store store;
+typedef struct vault vault;
+
+/* Open the database (created and migrated when create is set) and its key
+ * file: created with the database; a database that has personal data
+ * refuses a missing or foreign key. On failure reports and returns
+ * EXIT_FAIL; else 0 and the caller closes both. */
+int cli_open(const char *cmd, const wg_config *cfg, bool create, store **s, vault **v);
+
+/* Check the key file against the database (creating it for a database
+ * that has none yet). Reports and returns EXIT_FAIL on a mismatch. */
+int cli_check_key(const char *cmd, const wg_config *cfg, store *s, vault **v);
+
+/* Read a password: the first line of stdin with --password-stdin, else
+ * $WANGGE_PASSWORD, else a new random one (then *generated is set). */
+int cli_password(const char *cmd, bool from_stdin, char *out, size_t cap, bool *generated);
+
+/* "cli:<unix user>" for audit rows written from the command line. */
+const char *cli_actor(void);
+
+int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
 /* Print "wangge CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

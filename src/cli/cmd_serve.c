@@ -2,6 +2,8 @@
  * cmd_serve.c - `wangge serve`: run the HTTP server until SIGINT/SIGTERM.
  */
 #include "cli/cli.h"
+#include "core/auth.h"
+#include "core/vault.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -44,9 +46,16 @@ int cmd_serve(int argc, char **argv)
         cli_error("serve", "%s", err);
         return EXIT_FAIL;
     }
+    vault *v = NULL;
+    store *main_db = store_pool_get(pool);
+    if (auth_init() || !main_db || cli_check_key("serve", &cfg, main_db, &v)) {
+        store_pool_free(pool);
+        return EXIT_FAIL;
+    }
     http_server *srv = NULL;
-    if (server_start(&cfg, pool, &srv, err, sizeof(err))) {
+    if (server_start(&cfg, pool, v, &srv, err, sizeof(err))) {
         cli_error("serve", "%s", err);
+        vault_free(v);
         store_pool_free(pool);
         return EXIT_FAIL;
     }
@@ -65,6 +74,7 @@ int cmd_serve(int argc, char **argv)
              sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)cfg.shutdown_grace);
     server_stop(srv, (int)cfg.shutdown_grace);
     store_pool_free(pool);
+    vault_free(v);
     log_info("stopped cleanly");
     return EXIT_OK;
 }

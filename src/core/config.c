@@ -15,7 +15,7 @@
 #define F(field) offsetof(wg_config, field), sizeof(((wg_config *)0)->field)
 
 static const config_key keys[] = {
-    {"db", CFG_STRING, F(db), "wangge.db", 0, 0,
+    {"db", CFG_STRING, F(db), "wangge.db", 1, 0,
      "Path of the SQLite database file (created if absent)."},
     {"listen", CFG_LISTEN, F(listen), "127.0.0.1:8080", 0, 0,
      "Address to serve on, HOST:PORT or [IPv6]:PORT; port 0 picks a free one."},
@@ -39,6 +39,20 @@ static const config_key keys[] = {
      "Least severe log level written: debug, info, warn, error or off."},
     {"shutdown_grace", CFG_INT, F(shutdown_grace), "10", 0, 600,
      "Seconds in-flight requests get to finish after SIGINT/SIGTERM."},
+    {"key_file", CFG_STRING, F(key_file), "", 0, 0,
+     "Key file for personal data at rest; empty means <db>.key beside the database."},
+    {"session_ttl", CFG_INT, F(session_ttl), "43200", 60, 30 * 86400,
+     "Seconds a login session lives at most."},
+    {"session_idle", CFG_INT, F(session_idle), "1800", 1, 86400,
+     "Seconds a session may go unused before it ends."},
+    {"password_memlimit", CFG_SIZE, F(password_memlimit), "64M", 8 * 1024, 1024LL * 1024 * 1024,
+     "Memory argon2id uses per password hash (K/M/G)."},
+    {"cookie_secure", CFG_BOOL, F(cookie_secure), "false", 0, 0,
+     "Mark the session cookie Secure (set when serving behind HTTPS)."},
+    {"login_free_tries", CFG_INT, F(login_free_tries), "5", 1, 1000,
+     "Failed logins per account before each further try must wait (1 s, 2 s, 4 s, ... 15 min)."},
+    {"addr_free_tries", CFG_INT, F(addr_free_tries), "20", 1, 100000,
+     "Failed logins per client address before each further try must wait."},
 };
 
 const config_key *config_keys(size_t *n)
@@ -76,7 +90,7 @@ wg_err config_set(wg_config *c, const config_key *k, const char *value, const ch
     char why[160];
     switch (k->type) {
     case CFG_STRING:
-        if (len == 0)
+        if (len < (size_t)k->min)
             return fail(err, errcap, k, origin, "must not be empty");
         if (len >= k->size)
             return fail(err, errcap, k, origin, "too long");
@@ -219,6 +233,14 @@ wg_err config_load_env(wg_config *c, char *err, size_t errcap)
             return rc;
     }
     return WG_OK;
+}
+
+void config_key_path(const wg_config *c, char *out, size_t cap)
+{
+    if (c->key_file[0])
+        snprintf(out, cap, "%s", c->key_file);
+    else
+        snprintf(out, cap, "%s.key", c->db);
 }
 
 void config_write_example(int fd)

@@ -30,6 +30,13 @@ typedef struct {
     bool access_log;
     char log_level[16];
     int64_t shutdown_grace;
+    char key_file[CONFIG_STR_MAX];
+    int64_t session_ttl;
+    int64_t session_idle;
+    uint64_t password_memlimit;
+    bool cookie_secure;
+    int64_t login_free_tries;
+    int64_t addr_free_tries;
 } wg_config;
 
 typedef enum { CFG_STRING, CFG_INT, CFG_SIZE, CFG_BOOL, CFG_LISTEN, CFG_LOGLEVEL } config_type;
@@ -40,7 +47,7 @@ typedef struct {
     size_t offset;     /* into wg_config */
     size_t size;       /* of the field, for strings */
     const char *def;   /* default, as text */
-    int64_t min, max;  /* for ints and sizes */
+    int64_t min, max;  /* for ints and sizes; min is the least length of a string */
     const char *help;
 } config_key;
 
@@ -65,6 +72,9 @@ wg_err config_load_file(wg_config *c, const char *path, char *err, size_t errcap
 
 /* Apply WANGGE_* variables from the process environment. */
 wg_err config_load_env(wg_config *c, char *err, size_t errcap);
+
+/* The key file: cfg->key_file, or "<db>.key" beside the database. */
+void config_key_path(const wg_config *c, char *out, size_t cap);
 
 /* Write the commented example file (every key, default, help). */
 void config_write_example(int fd);

@@ -8,10 +8,38 @@
 #define WG_HANDLERS_H
 
 #include "http/req.h"
+#include "store/store.h"
 
 /* ops.c */
 wg_err h_healthz(http_req *r);
 wg_err h_metrics(http_req *r);
 wg_err h_version(http_req *r);
+
+/* h_auth.c */
+wg_err h_login(http_req *r);
+wg_err h_logout(http_req *r);
+wg_err h_me(http_req *r);
+
+/* h_users.c */
+json_t *user_json(http_req *r, store *db, const store_user *u);
+wg_err h_users_list(http_req *r);
+wg_err h_user_create(http_req *r);
+wg_err h_user_get(http_req *r);
+wg_err h_user_update(http_req *r);
+wg_err h_user_roles(http_req *r);
+wg_err h_user_password(http_req *r);
+wg_err h_user_disable(http_req *r);
+wg_err h_user_enable(http_req *r);
+wg_err h_user_revoke_sessions(http_req *r);
+wg_err h_apikeys_list(http_req *r);
+wg_err h_apikey_create(http_req *r);
+wg_err h_apikey_revoke(http_req *r);
+
+/* h_audit.c */
+wg_err h_audit_list(http_req *r);
+
+/* h_departments.c */
+wg_err h_departments_list(http_req *r);
+wg_err h_department_create(http_req *r);
 
 #endif

@@ -14,6 +14,11 @@
 
 #include <jansson.h>
 
+#include "core/actor.h"
+#include "core/auth.h"
+#include "core/config.h"
+#include "core/session.h"
+#include "core/vault.h"
 #include "http/router.h"
 #include "util/arena.h"
 #include "util/err.h"
@@ -26,8 +31,6 @@ typedef wg_err (*http_handler)(http_req *r);
 
 typedef enum { BODY_NONE, BODY_JSON, BODY_RAW } body_kind;
 
-typedef enum { PERM_PUBLIC } route_perm;
-
 /* One row of the routes table (src/http/routes.c). */
 typedef struct {
     unsigned methods;     /* mask of http_method; GET implies HEAD */
@@ -35,7 +38,11 @@ typedef struct {
     http_handler handler;
     body_kind body;       /* what the body must be */
     size_t max_body;      /* cap in bytes; 0 = the configured default */
-    route_perm perm;
+    perm_id perm;         /* what the actor must hold (core/actor.h) */
+    const char *action;   /* audit action of a write route, e.g. "user.create";
+                             the handler then runs in one transaction that also
+                             appends the audit row. NULL for reads. */
+    bool audit_failure;   /* also audit a refused request ("<action>.failure") */
 } http_route;
 
 #define REQ_MAX_HEADERS 8
@@ -52,6 +59,15 @@ struct http_req {
     const char *body;         /* NUL-terminated; NULL when none */
     size_t body_len;
     json_t *json;             /* parsed body for BODY_JSON routes */
+    actor *who;               /* the authenticated actor; NULL when anonymous */
+    char csrf[64];            /* the session's CSRF token */
+    char client_addr[64];
+    store *db;                /* this thread's connection, once needed */
+
+    /* audit: set by handlers to say more than the route's action */
+    const char *audit_actor;   /* who, when there is no actor (a failed login) */
+    const char *audit_detail;
+    const char *audit_resource; /* default: the path */
 
     /* the reply */
     int status;
@@ -70,6 +86,23 @@ struct http_req {
 
 /* This thread's database connection; NULL when it cannot be opened. */
 store *req_store(http_req *r);
+
+/* The server's configuration, vault and login throttle. */
+const wg_config *req_config(http_req *r);
+const vault *req_vault(http_req *r);
+throttle *req_throttle(http_req *r);
+const session_policy *req_policy(http_req *r);
+
+
+/* Append an audit row for this request (actor, request id, address,
+ * resource filled in) inside the current transaction... */
+wg_err req_audit(http_req *r, const char *action, const char *detail);
+/* ...or in a transaction of its own. */
+wg_err req_audit_record(http_req *r, const char *action, const char *detail);
+
+/* A required actor (for handlers of routes whose perm is not PUBLIC, the
+ * server has already checked there is one). */
+#define REQ_WHO(r) ((const actor *)(r)->who)
 
 /* Path placeholder {name}, query argument, or request header; NULL when
  * absent. Strings live in the arena (params) or the connection (others). */

@@ -2,16 +2,58 @@
  * routes.c - the routes table: every path the server answers.
  *
  * {methods, pattern, handler, body, max_body (0 = configured default),
- *  permission}. The first row whose pattern and method match wins; a path
- * that matches only with other methods gets 405 with Allow.
+ *  permission, audit action, audit failures too}. The first row whose
+ * pattern and method match wins; a path that matches only with other
+ * methods gets 405 with Allow. A row with an audit action is a write: its
+ * handler runs in one transaction with the audit row.
  */
 #include "http/handlers.h"
 #include "http/server.h"
 
+#define KB(n) ((size_t)(n) * 1024)
+
 const http_route http_routes[] = {
-    {HTTP_GET, "/healthz", h_healthz, BODY_NONE, 0, PERM_PUBLIC},
-    {HTTP_GET, "/metrics", h_metrics, BODY_NONE, 0, PERM_PUBLIC},
-    {HTTP_GET, "/api/version", h_version, BODY_NONE, 0, PERM_PUBLIC},
+    /* operations */
+    {HTTP_GET, "/healthz", h_healthz, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+    {HTTP_GET, "/metrics", h_metrics, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+    {HTTP_GET, "/api/version", h_version, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+
+    /* sessions (login writes and audits by itself: see h_auth.c) */
+    {HTTP_POST, "/api/login", h_login, BODY_JSON, KB(4), PERM_PUBLIC, NULL, false},
+    {HTTP_POST, "/api/logout", h_logout, BODY_JSON, KB(1), PERM_SELF, "logout", false},
+    {HTTP_GET, "/api/me", h_me, BODY_NONE, 0, PERM_SELF, NULL, false},
+
+    /* accounts */
+    {HTTP_GET, "/api/users", h_users_list, BODY_NONE, 0, PERM_USERS_READ, NULL, false},
+    {HTTP_POST, "/api/users", h_user_create, BODY_JSON, KB(16), PERM_USERS_WRITE, "user.create",
+     false},
+    {HTTP_GET, "/api/users/{login}", h_user_get, BODY_NONE, 0, PERM_USERS_READ, NULL, false},
+    {HTTP_PUT, "/api/users/{login}", h_user_update, BODY_JSON, KB(4), PERM_USERS_WRITE,
+     "user.update", false},
+    {HTTP_PUT, "/api/users/{login}/roles", h_user_roles, BODY_JSON, KB(16), PERM_USERS_WRITE,
+     "user.roles", false},
+    {HTTP_POST, "/api/users/{login}/password", h_user_password, BODY_JSON, KB(4), PERM_SELF,
+     "user.password", true},
+    {HTTP_POST, "/api/users/{login}/disable", h_user_disable, BODY_JSON, KB(1), PERM_USERS_WRITE,
+     "user.disable", false},
+    {HTTP_POST, "/api/users/{login}/enable", h_user_enable, BODY_JSON, KB(1), PERM_USERS_WRITE,
+     "user.enable", false},
+    {HTTP_POST, "/api/users/{login}/revoke-sessions", h_user_revoke_sessions, BODY_JSON, KB(1),
+     PERM_USERS_WRITE, "user.revoke_sessions", false},
+    {HTTP_GET, "/api/users/{login}/api-keys", h_apikeys_list, BODY_NONE, 0, PERM_USERS_READ, NULL,
+     false},
+    {HTTP_POST, "/api/users/{login}/api-keys", h_apikey_create, BODY_JSON, KB(4),
+     PERM_USERS_WRITE, "apikey.create", false},
+    {HTTP_DELETE, "/api/users/{login}/api-keys/{id}", h_apikey_revoke, BODY_NONE, 0,
+     PERM_USERS_WRITE, "apikey.revoke", false},
+
+    /* audit */
+    {HTTP_GET, "/api/audit", h_audit_list, BODY_NONE, 0, PERM_AUDIT_READ, NULL, false},
+
+    /* departments */
+    {HTTP_GET, "/api/departments", h_departments_list, BODY_NONE, 0, PERM_DEPTS_READ, NULL, false},
+    {HTTP_POST, "/api/departments", h_department_create, BODY_JSON, KB(4), PERM_DEPTS_WRITE,
+     "department.create", false},
 };
 
 const size_t http_routes_count = WG_ARRAY_LEN(http_routes);

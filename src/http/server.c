@@ -10,12 +10,15 @@
  * is what we want there but would ruin keep-alive anywhere else.
  */
 #include "http/server.h"
+#include "core/audit.h"
+#include "core/session.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/strparse.h"
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -37,6 +40,9 @@ struct http_server {
     struct MHD_Daemon *d;
     const wg_config *cfg;
     store_pool *pool;
+    const vault *vault;
+    throttle *throttle;
+    session_policy policy;
     metrics *m;
     const char **route_names;
     uint16_t port;
@@ -222,6 +228,12 @@ static enum MHD_Result queue(http_server *s, req_ctx *c, struct MHD_Connection *
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
+                            "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+                            "form-action 'self'");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     for (int i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, resp);
@@ -230,11 +242,150 @@ static enum MHD_Result queue(http_server *s, req_ctx *c, struct MHD_Connection *
     return ok;
 }
 
+static bool is_write(unsigned method)
+{
+    return method & (HTTP_POST | HTTP_PUT | HTTP_PATCH | HTTP_DELETE);
+}
+
+/* The credential of the request: a Bearer token, else the session
+ * cookie. */
+static const char *credential(http_req *r, bool *by_cookie)
+{
+    const char *h = req_header(r, "Authorization");
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        *by_cookie = false;
+        h += 7;
+        while (*h == ' ')
+            h++;
+        return h;
+    }
+    *by_cookie = true;
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "wg_session");
+}
+
+static wg_err need_login(http_req *r, const char *msg)
+{
+    reply_header(r, "WWW-Authenticate", "Bearer realm=\"wangge\"");
+    return req_fail(r, WG_ERR_UNAUTHORIZED, NULL, "%s", msg);
+}
+
+/* Who is asking, and may they? Sets r->who. Default deny: a route that is
+ * not PUBLIC needs an actor holding its permission; a cookie-authenticated
+ * write also needs the session's CSRF token in X-CSRF-Token. */
+static wg_err check_access(http_server *s, http_req *r)
+{
+    const http_route *rt = r->route;
+    bool by_cookie = false;
+    const char *tok = credential(r, &by_cookie);
+    if (tok && *tok) {
+        store *db = req_store(r);
+        actor *a = arena_calloc(&r->ar, 1, sizeof(*a));
+        if (!db)
+            return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+        if (!a)
+            return WG_ERR_NOMEM;
+        wg_why why = {0};
+        wg_err e = strlen(tok) < AUTH_TOKEN_MAX
+                       ? session_resolve(db, &s->policy, tok, (int64_t)time(NULL), a, r->csrf, &why)
+                       : wg_fail(&why, WG_ERR_UNAUTHORIZED, NULL, "malformed token");
+        if (e == WG_ERR_UNAUTHORIZED && rt->perm != PERM_PUBLIC)
+            return need_login(r, why.msg);
+        if (e && e != WG_ERR_UNAUTHORIZED)
+            return e;
+        if (!e) {
+            a->by_cookie = by_cookie;
+            r->who = a;
+        }
+    }
+    if (rt->perm == PERM_PUBLIC)
+        return WG_OK;
+    if (!r->who)
+        return need_login(r, "log in first (POST /api/login), or send an API key as a Bearer token");
+    if (!actor_can(r->who, rt->perm))
+        return req_fail(r, WG_ERR_FORBIDDEN, NULL, "your roles do not allow this");
+    if (r->who->by_cookie && is_write(r->method)) {
+        const char *h = req_header(r, "X-CSRF-Token");
+        if (!h || !r->csrf[0] || !auth_equal(h, r->csrf))
+            return req_fail(r, WG_ERR_FORBIDDEN, "X-CSRF-Token",
+                            "a write with the session cookie needs the session's X-CSRF-Token "
+                            "header");
+    }
+    return WG_OK;
+}
+
+static void fill_event(http_req *r, audit_event *ev, const char *action, const char *detail)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->actor_id = r->who ? r->who->user_id : 0;
+    ev->actor = r->who ? r->who->login : (r->audit_actor ? r->audit_actor : "-");
+    ev->action = action;
+    ev->resource = r->audit_resource ? r->audit_resource : r->path;
+    ev->request_id = r->request_id;
+    ev->client_addr = r->client_addr;
+    ev->detail = detail;
+}
+
+wg_err req_audit(http_req *r, const char *action, const char *detail)
+{
+    audit_event ev;
+    fill_event(r, &ev, action, detail);
+    return audit_append(req_store(r), &ev);
+}
+
+wg_err req_audit_record(http_req *r, const char *action, const char *detail)
+{
+    store *db = req_store(r);
+    if (!db)
+        return WG_ERR_UNAVAILABLE;
+    audit_event ev;
+    fill_event(r, &ev, action, detail);
+    return audit_record(db, &ev);
+}
+
+/* Run the handler. A write route runs in one transaction together with its
+ * audit row: both commit or neither does. */
+static wg_err run_handler(http_req *r)
+{
+    const http_route *rt = r->route;
+    if (!rt->action)
+        return rt->handler(r);
+    store *db = req_store(r);
+    if (!db)
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+    wg_err e = store_begin(db);
+    if (e)
+        return req_fail(r, e, NULL, "cannot start a transaction");
+    e = rt->handler(r);
+    if (!e) {
+        audit_event ev;
+        fill_event(r, &ev, rt->action, r->audit_detail);
+        e = audit_append(db, &ev);
+        if (!e)
+            e = store_commit(db);
+        if (e)
+            req_fail(r, e, NULL, "could not record the change");
+    }
+    if (e) {
+        store_rollback(db);
+        if (rt->audit_failure) {
+            audit_event ev;
+            const char *action = arena_printf(&r->ar, "%s.failure", rt->action);
+            fill_event(r, &ev, action ? action : rt->action,
+                       r->err_msg ? r->err_msg : wg_strerror(e));
+            if (audit_record(db, &ev))
+                log_error("audit: could not record %s for %s", ev.action, r->path);
+        }
+    }
+    return e;
+}
+
 /* Run the handler (or take the early error) and queue the reply. */
 static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection *conn)
 {
     http_req *r = &c->r;
     wg_err e = c->early;
+    if (!e && r->route)
+        e = check_access(s, r);
     if (!e && r->route) {
         r->body = c->body.ptr;
         r->body_len = c->body.len;
@@ -247,13 +398,27 @@ static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection 
                 arena_defer(&r->ar, (void (*)(void *))json_decref, r->json);
         }
         if (!e)
-            e = r->route->handler(r);
+            e = run_handler(r);
     }
     if (e)
         reply_error(r, e);
     else if (!r->status)
         reply_error(r, req_fail(r, WG_ERR_INTERNAL, NULL, "the handler gave no reply"));
     return queue(s, c, conn);
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -282,6 +447,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->r.path = arena_strdup(&c->r.ar, url);
         c->route_idx = http_routes_count;
         set_request_id(c, conn);
+        client_address(conn, c->r.client_addr, sizeof(c->r.client_addr));
         if (!c->r.path)
             return MHD_NO;
         c->early = precheck(s, c, conn);
@@ -368,8 +534,8 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", msg);
 }
 
-wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, char *err,
-                    size_t errcap)
+wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http_server **out,
+                    char *err, size_t errcap)
 {
     char host[256];
     uint16_t port;
@@ -400,6 +566,14 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, c
         return WG_ERR_NOMEM;
     s->cfg = cfg;
     s->pool = pool;
+    s->vault = v;
+    s->policy = (session_policy){.ttl = cfg->session_ttl,
+                                 .idle = cfg->session_idle,
+                                 .memlimit = cfg->password_memlimit,
+                                 .free_tries_login = (int)cfg->login_free_tries,
+                                 .free_tries_addr = (int)cfg->addr_free_tries};
+    if (!(s->throttle = throttle_new()))
+        goto nomem;
     s->route_names = calloc(http_routes_count, sizeof(*s->route_names));
     if (!s->route_names)
         goto nomem;
@@ -431,6 +605,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, c
         int sys = errno;
         snprintf(err, errcap, "cannot listen on %s%s%s", cfg->listen, sys ? ": " : "",
                  sys ? strerror(sys) : "");
+        throttle_free(s->throttle);
         metrics_free(s->m);
         free(s->route_names);
         free(s);
@@ -441,6 +616,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, c
     *out = s;
     return WG_OK;
 nomem:
+    throttle_free(s->throttle);
     metrics_free(s->m);
     free(s->route_names);
     free(s);
@@ -471,6 +647,7 @@ void server_stop(http_server *s, int grace_seconds)
         log_warn("http: %d request(s) still running after %d s; closing them", left,
                  grace_seconds);
     MHD_stop_daemon(s->d);
+    throttle_free(s->throttle);
     metrics_free(s->m);
     free(s->route_names);
     free(s);
@@ -495,7 +672,29 @@ store_pool *server_pool(const http_server *s)
 
 store *req_store(http_req *r)
 {
-    return store_pool_get(r->srv->pool);
+    if (!r->db)
+        r->db = store_pool_get(r->srv->pool);
+    return r->db;
+}
+
+const wg_config *req_config(http_req *r)
+{
+    return r->srv->cfg;
+}
+
+const vault *req_vault(http_req *r)
+{
+    return r->srv->vault;
+}
+
+throttle *req_throttle(http_req *r)
+{
+    return r->srv->throttle;
+}
+
+const session_policy *req_policy(http_req *r)
+{
+    return &r->srv->policy;
 }
 
 const char *req_param(http_req *r, const char *name)

@@ -6,7 +6,12 @@
  * handler, sends its reply or the JSON error, and after the response has
  * gone out records metrics and one access-log line.
  *
- * The caller owns cfg and pool and keeps them alive until server_stop()
+ * Before a handler runs, the server resolves the actor (Bearer token or
+ * session cookie), checks the route's permission (default deny) and the
+ * CSRF token of cookie-authenticated writes. A write route (one with an
+ * audit action) runs in one transaction with its audit row.
+ *
+ * The caller owns cfg, pool and the vault and keeps them alive until server_stop()
  * has returned.
  */
 #ifndef WG_SERVER_H
@@ -22,8 +27,8 @@ extern const http_route http_routes[];
 extern const size_t http_routes_count;
 
 /* Start serving on cfg->listen. On failure writes a message into err. */
-wg_err server_start(const wg_config *cfg, store_pool *pool, http_server **out, char *err,
-                    size_t errcap);
+wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http_server **out,
+                    char *err, size_t errcap);
 
 /* The port actually bound (useful with port 0). */
 uint16_t server_port(const http_server *s);

@@ -50,10 +50,131 @@ wg_err store_db_size(store *s, int64_t *bytes);
 /* Read a row of the meta table into out (NUL-terminated). */
 wg_err store_meta_get(store *s, const char *key, char *out, size_t cap);
 
+/* Insert or replace a row of the meta table. */
+wg_err store_meta_set(store *s, const char *key, const char *value);
+
 /* Transactions: one per request that writes. */
 wg_err store_begin(store *s);
 wg_err store_commit(store *s);
 void store_rollback(store *s);
+
+/* ---- actors: users, role grants, sessions, API keys, departments ---- */
+
+#define STORE_LOGIN_MAX 64
+#define STORE_NAME_MAX 128
+#define STORE_HASH_MAX 128 /* libsodium's crypto_pwhash_STRBYTES */
+#define STORE_SEALED_MAX 128
+#define STORE_CODE_MAX 40
+
+typedef struct {
+    int64_t id;
+    char login[STORE_LOGIN_MAX];
+    char display_name[STORE_NAME_MAX];
+    char password_hash[STORE_HASH_MAX];
+    unsigned char phone_sealed[STORE_SEALED_MAX];
+    size_t phone_sealed_len; /* 0: no phone */
+    char phone_bidx[65];
+    char phone_masked[32];
+    bool disabled;
+    char created_at[32];
+    char updated_at[32];
+} store_user;
+
+typedef struct {
+    char role[24];
+    char scope_kind[12]; /* all | grid | department */
+    char scope[STORE_CODE_MAX];
+} store_grant;
+
+typedef struct {
+    int64_t id, user_id, created_at, last_seen, expires_at;
+    bool revoked;
+    char csrf[64];
+} store_session;
+
+typedef struct {
+    int64_t id, user_id, created_at, last_used;
+    bool revoked;
+    char prefix[16];
+    char name[STORE_NAME_MAX];
+} store_apikey;
+
+typedef struct {
+    int64_t id;
+    char code[STORE_CODE_MAX];
+    char name[STORE_NAME_MAX];
+    char kind[16]; /* department | force */
+} store_department;
+
+/* Users. Insert and update give WG_ERR_CONFLICT for a taken login. */
+wg_err store_user_insert(store *s, const store_user *u, int64_t *id);
+wg_err store_user_update(store *s, const store_user *u);
+wg_err store_user_get(store *s, const char *login, store_user *out);
+wg_err store_user_get_by_id(store *s, int64_t id, store_user *out);
+wg_err store_user_count(store *s, int64_t *n);
+/* Users in login order after `after` ("" for the first page), at most
+ * limit; cb returns non-zero to stop (and that value is returned). */
+wg_err store_user_list(store *s, const char *after, int limit,
+                       wg_err (*cb)(void *ctx, const store_user *u), void *ctx);
+
+/* Role grants of a user; *n receives how many (at most cap). */
+wg_err store_grants_get(store *s, int64_t user_id, store_grant *out, int cap, int *n);
+/* Replace all grants of a user (inside the caller's transaction). */
+wg_err store_grants_replace(store *s, int64_t user_id, const store_grant *g, int n);
+
+wg_err store_session_insert(store *s, const char *token_hash, int64_t user_id, const char *csrf,
+                            int64_t now, int64_t expires_at, const char *addr, int64_t *id);
+wg_err store_session_get(store *s, const char *token_hash, store_session *out);
+wg_err store_session_touch(store *s, int64_t id, int64_t now);
+wg_err store_session_revoke(store *s, int64_t id);
+/* Revoke every live session of a user; *n receives how many. */
+wg_err store_sessions_revoke_user(store *s, int64_t user_id, int *n);
+
+wg_err store_apikey_insert(store *s, const char *key_hash, const char *prefix, int64_t user_id,
+                           const char *name, int64_t now, int64_t *id);
+wg_err store_apikey_get(store *s, const char *key_hash, store_apikey *out);
+wg_err store_apikey_touch(store *s, int64_t id, int64_t now);
+/* WG_ERR_NOT_FOUND when the user has no such live key. */
+wg_err store_apikey_revoke(store *s, int64_t user_id, int64_t id);
+wg_err store_apikey_list(store *s, int64_t user_id,
+                         wg_err (*cb)(void *ctx, const store_apikey *k), void *ctx);
+
+wg_err store_department_insert(store *s, const store_department *d, int64_t *id);
+wg_err store_department_get(store *s, const char *code, store_department *out);
+wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_department *d),
+                             void *ctx);
+
+/* ---- audit log ---- */
+
+typedef struct {
+    int64_t id;
+    char at[32];
+    int64_t actor_id; /* 0: none */
+    char actor[STORE_LOGIN_MAX];
+    char action[64];
+    char resource[256];
+    char request_id[72];
+    char client_addr[64];
+    char detail[1024];
+    char prev_hash[65];
+    char hash[65];
+} store_audit_row;
+
+typedef struct {
+    const char *actor;  /* NULL: any */
+    const char *action; /* NULL: any; "login.*" matches a prefix */
+    const char *from;   /* at >= from (ISO 8601), NULL: any */
+    const char *to;     /* at < to */
+    int64_t after_id;   /* id > after_id */
+    int limit;          /* 0: no limit */
+} store_audit_filter;
+
+/* The newest row's id and hash ((0, "") for an empty log). */
+wg_err store_audit_last(store *s, int64_t *id, char hash[65]);
+wg_err store_audit_insert(store *s, const store_audit_row *r);
+/* Rows matching f in id order; cb returns non-zero to stop. */
+wg_err store_audit_scan(store *s, const store_audit_filter *f,
+                        wg_err (*cb)(void *ctx, const store_audit_row *r), void *ctx);
 
 /* The library name and version, e.g. "sqlite 3.40.1". */
 const char *store_engine(void);

@@ -7,45 +7,28 @@
  */
 #include "store/store.h"
 #include "store/migrations.h"
+#include "store/store_internal.h"
 #include "util/fault.h"
 #include "util/log.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum {
-    STMT_PING,
-    STMT_PAGE_COUNT,
-    STMT_PAGE_SIZE,
-    STMT_META_GET,
-    STMT_BEGIN,
-    STMT_COMMIT,
-    STMT_ROLLBACK,
-    STMT_COUNT
-} stmt_id;
-
-static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_PING] = "SELECT count(*) > 0 FROM meta",
-    [STMT_PAGE_COUNT] = "PRAGMA page_count",
-    [STMT_PAGE_SIZE] = "PRAGMA page_size",
-    [STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-    [STMT_BEGIN] = "BEGIN IMMEDIATE",
-    [STMT_COMMIT] = "COMMIT",
-    [STMT_ROLLBACK] = "ROLLBACK",
-};
-
-struct store {
-    sqlite3 *db;
-    sqlite3_stmt *stmts[STMT_COUNT];
-    store *next_in_pool;
-};
+static const char SQL_PING[] = "SELECT count(*) > 0 FROM meta";
+static const char SQL_PAGE_COUNT[] = "PRAGMA page_count";
+static const char SQL_PAGE_SIZE[] = "PRAGMA page_size";
+static const char SQL_META_GET[] = "SELECT value FROM meta WHERE key = ?1";
+static const char SQL_META_SET[] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+                                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 /* The one place where SQLite result codes become wg_err. */
-static wg_err map_rc(int rc)
+wg_err store_map_rc(int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
@@ -72,35 +55,68 @@ static wg_err map_rc(int rc)
     }
 }
 
-static sqlite3_stmt *stmt(store *s, stmt_id id)
+sqlite3_stmt *store_stmt(store *s, const char *sql)
 {
-    if (!s->stmts[id]) {
-        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                    &s->stmts[id], NULL);
-        if (rc != SQLITE_OK) {
-            log_error("store: prepare failed: %s: %s", sqlite3_errmsg(s->db), stmt_sql[id]);
-            return NULL;
+    size_t h = ((uintptr_t)sql >> 3) % STORE_STMT_SLOTS;
+    for (size_t i = 0; i < STORE_STMT_SLOTS; i++) {
+        size_t k = (h + i) % STORE_STMT_SLOTS;
+        if (s->cache[k].sql == sql)
+            return s->cache[k].st;
+        if (!s->cache[k].sql) {
+            sqlite3_stmt *st = NULL;
+            int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+            if (rc != SQLITE_OK) {
+                log_error("store: prepare failed: %s: %s", sqlite3_errmsg(s->db), sql);
+                return NULL;
+            }
+            s->cache[k].sql = sql;
+            s->cache[k].st = st;
+            return st;
         }
     }
-    return s->stmts[id];
+    log_error("store: statement cache full");
+    return NULL;
 }
 
-/* Run a statement that returns no rows (or ignores them). */
-static wg_err run(store *s, stmt_id id)
+void stmt_done(sqlite3_stmt *st)
 {
-    sqlite3_stmt *st = stmt(s, id);
-    if (!st)
-        return WG_ERR_STORE;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+wg_err stmt_exec(sqlite3_stmt *st)
+{
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         ;
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? WG_OK : map_rc(rc);
+    stmt_done(st);
+    return rc == SQLITE_DONE ? WG_OK : store_map_rc(rc);
 }
 
-static wg_err query_i64(store *s, stmt_id id, int64_t *out)
+void stmt_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
-    sqlite3_stmt *st = stmt(s, id);
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+/* Run a cached statement that returns no rows (or ignores them). */
+static wg_err run(store *s, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    return st ? stmt_exec(st) : WG_ERR_STORE;
+}
+
+static wg_err query_i64(store *s, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
     if (!st)
         return WG_ERR_STORE;
     int rc = sqlite3_step(st);
@@ -108,8 +124,8 @@ static wg_err query_i64(store *s, stmt_id id, int64_t *out)
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     else
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : map_rc(rc);
-    sqlite3_reset(st);
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
     return e;
 }
 
@@ -120,7 +136,7 @@ static wg_err exec_sql(sqlite3 *db, const char *sql, char *err, size_t errcap)
     if (rc != SQLITE_OK) {
         snprintf(err, errcap, "%s", msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
-        return map_rc(rc);
+        return store_map_rc(rc);
     }
     return WG_OK;
 }
@@ -145,7 +161,7 @@ static int read_version(sqlite3 *db, char *err, size_t errcap, wg_err *e)
         rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         snprintf(err, errcap, "%s", sqlite3_errmsg(db));
-        *e = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? WG_ERR_STORE : map_rc(rc);
+        *e = rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? WG_ERR_STORE : store_map_rc(rc);
         sqlite3_finalize(st);
         return -1;
     }
@@ -247,8 +263,8 @@ void store_close(store *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < STMT_COUNT; i++)
-        sqlite3_finalize(s->stmts[i]);
+    for (int i = 0; i < STORE_STMT_SLOTS; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     free(s);
 }
@@ -307,16 +323,16 @@ wg_err store_ping(store *s)
     if (fault_hit("store_ping"))
         return WG_ERR_IO;
     int64_t one = 0;
-    wg_err e = query_i64(s, STMT_PING, &one);
+    wg_err e = query_i64(s, SQL_PING, &one);
     return e ? e : (one == 1 ? WG_OK : WG_ERR_STORE);
 }
 
 wg_err store_db_size(store *s, int64_t *bytes)
 {
     int64_t pages, size;
-    wg_err e = query_i64(s, STMT_PAGE_COUNT, &pages);
+    wg_err e = query_i64(s, SQL_PAGE_COUNT, &pages);
     if (!e)
-        e = query_i64(s, STMT_PAGE_SIZE, &size);
+        e = query_i64(s, SQL_PAGE_SIZE, &size);
     if (!e)
         *bytes = pages * size;
     return e;
@@ -324,35 +340,44 @@ wg_err store_db_size(store *s, int64_t *bytes)
 
 wg_err store_meta_get(store *s, const char *key, char *out, size_t cap)
 {
-    sqlite3_stmt *st = stmt(s, STMT_META_GET);
+    sqlite3_stmt *st = store_stmt(s, SQL_META_GET);
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     wg_err e = WG_OK;
     if (rc == SQLITE_ROW)
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        stmt_col_text(st, 0, out, cap);
     else
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : map_rc(rc);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
     return e;
+}
+
+wg_err store_meta_set(store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_META_SET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    return stmt_exec(st);
 }
 
 wg_err store_begin(store *s)
 {
-    return run(s, STMT_BEGIN);
+    return run(s, SQL_BEGIN);
 }
 
 wg_err store_commit(store *s)
 {
-    return run(s, STMT_COMMIT);
+    return run(s, SQL_COMMIT);
 }
 
 void store_rollback(store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
-        run(s, STMT_ROLLBACK);
+        run(s, SQL_ROLLBACK);
 }
 
 const char *store_engine(void)

@@ -6,6 +6,21 @@
  */
 #include "util/err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
+wg_err wg_fail(wg_why *why, wg_err rc, const char *field, const char *fmt, ...)
+{
+    if (!why)
+        return rc;
+    why->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 const char *wg_strerror(wg_err rc)
 {
     switch (rc) {

@@ -36,6 +36,18 @@ typedef enum {
 
 #define WG_ERR_COUNT (WG_ERR_INTERNAL + 1)
 
+/* Why a rule refused an input: the field at fault (may be NULL) and a
+ * sentence for the person who sent it. Core functions fill it; the HTTP
+ * layer turns it into the error body, the CLI prints it. */
+typedef struct {
+    const char *field;
+    char msg[256];
+} wg_why;
+
+/* Fill why and return rc: `return wg_fail(why, WG_ERR_INVALID, "login", "...")`. */
+wg_err wg_fail(wg_why *why, wg_err rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* A static English sentence for rc; never NULL. */
 const char *wg_strerror(wg_err rc);
 

@@ -1,0 +1,434 @@
+/*
+ * store_actors.c - users, role grants, sessions, API keys, departments.
+ */
+#include "store/store_internal.h"
+
+#include <string.h>
+
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO users (login, display_name, password_hash, phone_sealed, phone_bidx,"
+    " phone_masked, disabled, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_USER_UPDATE[] =
+    "UPDATE users SET login = ?2, display_name = ?3, password_hash = ?4, phone_sealed = ?5,"
+    " phone_bidx = ?6, phone_masked = ?7, disabled = ?8, updated_at = ?9 WHERE id = ?1";
+#define USER_COLS                                                                                 \
+    "id, login, display_name, password_hash, phone_sealed, phone_bidx, phone_masked, disabled,"  \
+    " created_at, updated_at"
+static const char SQL_USER_BY_LOGIN[] = "SELECT " USER_COLS " FROM users WHERE login = ?1";
+static const char SQL_USER_BY_ID[] = "SELECT " USER_COLS " FROM users WHERE id = ?1";
+static const char SQL_USER_LIST[] =
+    "SELECT " USER_COLS " FROM users WHERE login > ?1 ORDER BY login LIMIT ?2";
+static const char SQL_USER_COUNT[] = "SELECT count(*) FROM users";
+
+static const char SQL_GRANTS_GET[] =
+    "SELECT role, scope_kind, scope FROM role_assignments WHERE user_id = ?1 ORDER BY id";
+static const char SQL_GRANTS_DELETE[] = "DELETE FROM role_assignments WHERE user_id = ?1";
+static const char SQL_GRANT_INSERT[] =
+    "INSERT INTO role_assignments (user_id, role, scope_kind, scope) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT DO NOTHING";
+
+static const char SQL_SESSION_INSERT[] =
+    "INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen, expires_at,"
+    " client_addr) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)";
+static const char SQL_SESSION_GET[] =
+    "SELECT id, user_id, created_at, last_seen, expires_at, revoked, csrf FROM sessions"
+    " WHERE token_hash = ?1";
+static const char SQL_SESSION_TOUCH[] = "UPDATE sessions SET last_seen = ?2 WHERE id = ?1";
+static const char SQL_SESSION_REVOKE[] = "UPDATE sessions SET revoked = 1 WHERE id = ?1";
+static const char SQL_SESSIONS_REVOKE_USER[] =
+    "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0";
+
+static const char SQL_APIKEY_INSERT[] =
+    "INSERT INTO api_keys (key_hash, prefix, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+#define APIKEY_COLS "id, user_id, created_at, coalesce(last_used, 0), revoked, prefix, name"
+static const char SQL_APIKEY_GET[] = "SELECT " APIKEY_COLS " FROM api_keys WHERE key_hash = ?1";
+static const char SQL_APIKEY_TOUCH[] = "UPDATE api_keys SET last_used = ?2 WHERE id = ?1";
+static const char SQL_APIKEY_REVOKE[] =
+    "UPDATE api_keys SET revoked = 1 WHERE id = ?2 AND user_id = ?1 AND revoked = 0";
+static const char SQL_APIKEY_LIST[] =
+    "SELECT " APIKEY_COLS " FROM api_keys WHERE user_id = ?1 ORDER BY id";
+
+static const char SQL_DEPT_INSERT[] = "INSERT INTO departments (code, name, kind) VALUES (?1, ?2, ?3)";
+static const char SQL_DEPT_GET[] = "SELECT id, code, name, kind FROM departments WHERE code = ?1";
+static const char SQL_DEPT_LIST[] = "SELECT id, code, name, kind FROM departments ORDER BY code";
+
+/* ---- users ---- */
+
+static void bind_user(sqlite3_stmt *st, const store_user *u, int first)
+{
+    /* Columns in the order of SQL_USER_INSERT, starting at parameter first. */
+    sqlite3_bind_text(st, first, u->login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, first + 1, u->display_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, first + 2, u->password_hash, -1, SQLITE_TRANSIENT);
+    if (u->phone_sealed_len) {
+        sqlite3_bind_blob(st, first + 3, u->phone_sealed, (int)u->phone_sealed_len,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, first + 4, u->phone_bidx, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, first + 5, u->phone_masked, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st, first + 3);
+        sqlite3_bind_null(st, first + 4);
+        sqlite3_bind_null(st, first + 5);
+    }
+    sqlite3_bind_int(st, first + 6, u->disabled);
+}
+
+static void read_user(sqlite3_stmt *st, store_user *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, u->login, sizeof(u->login));
+    stmt_col_text(st, 2, u->display_name, sizeof(u->display_name));
+    stmt_col_text(st, 3, u->password_hash, sizeof(u->password_hash));
+    int n = sqlite3_column_bytes(st, 4);
+    if (n > 0 && (size_t)n <= sizeof(u->phone_sealed)) {
+        memcpy(u->phone_sealed, sqlite3_column_blob(st, 4), (size_t)n);
+        u->phone_sealed_len = (size_t)n;
+    }
+    stmt_col_text(st, 5, u->phone_bidx, sizeof(u->phone_bidx));
+    stmt_col_text(st, 6, u->phone_masked, sizeof(u->phone_masked));
+    u->disabled = sqlite3_column_int(st, 7) != 0;
+    stmt_col_text(st, 8, u->created_at, sizeof(u->created_at));
+    stmt_col_text(st, 9, u->updated_at, sizeof(u->updated_at));
+}
+
+wg_err store_user_insert(store *s, const store_user *u, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_USER_INSERT);
+    if (!st)
+        return WG_ERR_STORE;
+    bind_user(st, u, 1);
+    sqlite3_bind_text(st, 8, u->created_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, u->updated_at, -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_exec(st);
+    if (!e && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+wg_err store_user_update(store *s, const store_user *u)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_USER_UPDATE);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, u->id);
+    bind_user(st, u, 2);
+    sqlite3_bind_text(st, 9, u->updated_at, -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_exec(st);
+    if (!e && sqlite3_changes(s->db) == 0)
+        e = WG_ERR_NOT_FOUND;
+    return e;
+}
+
+static wg_err get_one_user(store *s, const char *sql, const char *login, int64_t id,
+                           store_user *out)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return WG_ERR_STORE;
+    if (login)
+        sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        read_user(st, out);
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+wg_err store_user_get(store *s, const char *login, store_user *out)
+{
+    return get_one_user(s, SQL_USER_BY_LOGIN, login, 0, out);
+}
+
+wg_err store_user_get_by_id(store *s, int64_t id, store_user *out)
+{
+    return get_one_user(s, SQL_USER_BY_ID, NULL, id, out);
+}
+
+wg_err store_user_count(store *s, int64_t *n)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_USER_COUNT);
+    if (!st)
+        return WG_ERR_STORE;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    stmt_done(st);
+    return rc == SQLITE_ROW ? WG_OK : store_map_rc(rc);
+}
+
+wg_err store_user_list(store *s, const char *after, int limit,
+                       wg_err (*cb)(void *ctx, const store_user *u), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_USER_LIST);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, after ? after : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, limit);
+    int rc = SQLITE_DONE;
+    wg_err e = WG_OK;
+    store_user u;
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_user(st, &u);
+        e = cb(ctx, &u);
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+/* ---- grants ---- */
+
+wg_err store_grants_get(store *s, int64_t user_id, store_grant *out, int cap, int *n)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_GRANTS_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, user_id);
+    int rc, k = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < cap) {
+        stmt_col_text(st, 0, out[k].role, sizeof(out[k].role));
+        stmt_col_text(st, 1, out[k].scope_kind, sizeof(out[k].scope_kind));
+        stmt_col_text(st, 2, out[k].scope, sizeof(out[k].scope));
+        k++;
+    }
+    stmt_done(st);
+    *n = k;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? WG_OK : store_map_rc(rc);
+}
+
+wg_err store_grants_replace(store *s, int64_t user_id, const store_grant *g, int n)
+{
+    sqlite3_stmt *del = store_stmt(s, SQL_GRANTS_DELETE);
+    sqlite3_stmt *ins = store_stmt(s, SQL_GRANT_INSERT);
+    if (!del || !ins)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(del, 1, user_id);
+    wg_err e = stmt_exec(del);
+    for (int i = 0; !e && i < n; i++) {
+        sqlite3_bind_int64(ins, 1, user_id);
+        sqlite3_bind_text(ins, 2, g[i].role, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 3, g[i].scope_kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, g[i].scope, -1, SQLITE_TRANSIENT);
+        e = stmt_exec(ins);
+    }
+    return e;
+}
+
+/* ---- sessions ---- */
+
+wg_err store_session_insert(store *s, const char *token_hash, int64_t user_id, const char *csrf,
+                            int64_t now, int64_t expires_at, const char *addr, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SESSION_INSERT);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_text(st, 3, csrf, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, expires_at);
+    sqlite3_bind_text(st, 6, addr ? addr : "", -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_exec(st);
+    if (!e && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+wg_err store_session_get(store *s, const char *token_hash, store_session *out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_SESSION_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->user_id = sqlite3_column_int64(st, 1);
+        out->created_at = sqlite3_column_int64(st, 2);
+        out->last_seen = sqlite3_column_int64(st, 3);
+        out->expires_at = sqlite3_column_int64(st, 4);
+        out->revoked = sqlite3_column_int(st, 5) != 0;
+        stmt_col_text(st, 6, out->csrf, sizeof(out->csrf));
+    } else {
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    }
+    stmt_done(st);
+    return e;
+}
+
+static wg_err exec_id_i64(store *s, const char *sql, int64_t a, int64_t b, bool two)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, a);
+    if (two)
+        sqlite3_bind_int64(st, 2, b);
+    return stmt_exec(st);
+}
+
+wg_err store_session_touch(store *s, int64_t id, int64_t now)
+{
+    return exec_id_i64(s, SQL_SESSION_TOUCH, id, now, true);
+}
+
+wg_err store_session_revoke(store *s, int64_t id)
+{
+    return exec_id_i64(s, SQL_SESSION_REVOKE, id, 0, false);
+}
+
+wg_err store_sessions_revoke_user(store *s, int64_t user_id, int *n)
+{
+    wg_err e = exec_id_i64(s, SQL_SESSIONS_REVOKE_USER, user_id, 0, false);
+    if (!e && n)
+        *n = sqlite3_changes(s->db);
+    return e;
+}
+
+/* ---- API keys ---- */
+
+wg_err store_apikey_insert(store *s, const char *key_hash, const char *prefix, int64_t user_id,
+                           const char *name, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_APIKEY_INSERT);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, prefix, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, user_id);
+    sqlite3_bind_text(st, 4, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    wg_err e = stmt_exec(st);
+    if (!e && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+static void read_apikey(sqlite3_stmt *st, store_apikey *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->id = sqlite3_column_int64(st, 0);
+    k->user_id = sqlite3_column_int64(st, 1);
+    k->created_at = sqlite3_column_int64(st, 2);
+    k->last_used = sqlite3_column_int64(st, 3);
+    k->revoked = sqlite3_column_int(st, 4) != 0;
+    stmt_col_text(st, 5, k->prefix, sizeof(k->prefix));
+    stmt_col_text(st, 6, k->name, sizeof(k->name));
+}
+
+wg_err store_apikey_get(store *s, const char *key_hash, store_apikey *out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_APIKEY_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        read_apikey(st, out);
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+wg_err store_apikey_touch(store *s, int64_t id, int64_t now)
+{
+    return exec_id_i64(s, SQL_APIKEY_TOUCH, id, now, true);
+}
+
+wg_err store_apikey_revoke(store *s, int64_t user_id, int64_t id)
+{
+    wg_err e = exec_id_i64(s, SQL_APIKEY_REVOKE, user_id, id, true);
+    if (!e && sqlite3_changes(s->db) == 0)
+        e = WG_ERR_NOT_FOUND;
+    return e;
+}
+
+wg_err store_apikey_list(store *s, int64_t user_id,
+                         wg_err (*cb)(void *ctx, const store_apikey *k), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_APIKEY_LIST);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, user_id);
+    int rc = SQLITE_DONE;
+    wg_err e = WG_OK;
+    store_apikey k;
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_apikey(st, &k);
+        e = cb(ctx, &k);
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+/* ---- departments ---- */
+
+wg_err store_department_insert(store *s, const store_department *d, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_DEPT_INSERT);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, d->code, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, d->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, d->kind, -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_exec(st);
+    if (!e && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+static void read_dept(sqlite3_stmt *st, store_department *d)
+{
+    d->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, d->code, sizeof(d->code));
+    stmt_col_text(st, 2, d->name, sizeof(d->name));
+    stmt_col_text(st, 3, d->kind, sizeof(d->kind));
+}
+
+wg_err store_department_get(store *s, const char *code, store_department *out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_DEPT_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        read_dept(st, out);
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_department *d),
+                             void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_DEPT_LIST);
+    if (!st)
+        return WG_ERR_STORE;
+    int rc = SQLITE_DONE;
+    wg_err e = WG_OK;
+    store_department d;
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_dept(st, &d);
+        e = cb(ctx, &d);
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}

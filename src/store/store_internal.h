@@ -1,0 +1,47 @@
+/*
+ * store_internal.h - what the SQLite store's files share; nothing outside
+ * src/store/ includes this.
+ *
+ * Statements are cached per connection, keyed by the address of their
+ * static SQL text: a file declares `static const char SQL_X[] = "...";`
+ * and calls store_stmt(s, SQL_X), which prepares it on first use and
+ * returns it reset and unbound afterwards (use stmt_done()).
+ */
+#ifndef WG_STORE_INTERNAL_H
+#define WG_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_STMT_SLOTS 256
+
+struct store {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[STORE_STMT_SLOTS];
+    store *next_in_pool;
+};
+
+/* The cached prepared statement for sql (a static string); NULL on a
+ * prepare error (logged). */
+sqlite3_stmt *store_stmt(store *s, const char *sql);
+
+/* Reset and clear a statement after use. */
+void stmt_done(sqlite3_stmt *st);
+
+/* SQLite result code to wg_err: the one mapping. */
+wg_err store_map_rc(int rc);
+
+/* Run a statement that returns no rows, then reset it. */
+wg_err stmt_exec(sqlite3_stmt *st);
+
+/* Bind a text that may be NULL. */
+void stmt_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Copy column i as text into out (cap bytes, NUL-terminated; "" for NULL). */
+void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+
+#endif
