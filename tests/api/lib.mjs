@@ -20,11 +20,21 @@ export function cli(args, opts = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Start `wangge serve` and resolve once it printed its address.
-export async function startServer({ args = [], env = {}, dir } = {}) {
+export const ADMIN_PASSWORD = 'admin-test-pass-1';
+
+// Start `wangge serve` and resolve once it printed its address. Unless
+// `init: false`, `wangge init` runs first and creates the admin account
+// (password ADMIN_PASSWORD). Password hashing uses 8 MiB unless the test
+// sets WANGGE_PASSWORD_MEMLIMIT itself, to keep the sanitizer build quick.
+export async function startServer({ args = [], env = {}, dir, init = true } = {}) {
   const own = !dir;
   dir = dir ?? tempDir();
   const db = path.join(dir, 'test.db');
+  env = { WANGGE_PASSWORD_MEMLIMIT: '8M', ...env };
+  if (init) {
+    const r = cli(['init', '--db', db], { env: { ...process.env, WANGGE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env } });
+    if (r.status !== 0) throw new Error(`init failed: ${r.stderr}`);
+  }
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--threads', '2', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,9 +68,16 @@ export async function startServer({ args = [], env = {}, dir } = {}) {
   };
 }
 
-// fetch() and parse a JSON body when there is one.
-export async function req(srv, method, p, { body, headers = {}, raw } = {}) {
+// fetch() and parse a JSON body when there is one. `token` sends a Bearer
+// token; `session` ({cookie, csrf}) sends the cookie and, on writes, the
+// CSRF header.
+export async function req(srv, method, p, { body, headers = {}, raw, token, session } = {}) {
   const init = { method, headers: { ...headers } };
+  if (token) init.headers.authorization = `Bearer ${token}`;
+  if (session) {
+    init.headers.cookie = session.cookie;
+    if (method !== 'GET' && method !== 'HEAD' && session.csrf) init.headers['x-csrf-token'] = session.csrf;
+  }
   if (body !== undefined) {
     init.body = raw ? body : JSON.stringify(body);
     if (!raw && !init.headers['content-type']) init.headers['content-type'] = 'application/json';
@@ -97,4 +114,27 @@ export function assertError(r, status, code, field) {
   assert.equal(typeof r.json.error.message, 'string');
   assert.ok(r.json.error.message.length > 0);
   if (field !== undefined) assert.equal(r.json.error.field, field);
+}
+
+// Log in; returns {token, csrf, cookie, user}.
+export async function login(srv, loginName, password) {
+  const r = await req(srv, 'POST', '/api/login', { body: { login: loginName, password } });
+  assert.equal(r.status, 200, `login ${loginName}: ${r.text}`);
+  const setCookie = r.headers.get('set-cookie') ?? '';
+  return { token: r.json.token, csrf: r.json.csrf_token, cookie: setCookie.split(';')[0], user: r.json.user, setCookie };
+}
+
+export async function adminToken(srv) {
+  return (await login(srv, 'admin', ADMIN_PASSWORD)).token;
+}
+
+// Create an account as admin and log in as it.
+export async function makeUser(srv, admin, loginName, roles, extra = {}) {
+  const password = `pw-${loginName}-12345`;
+  const r = await req(srv, 'POST', '/api/users', {
+    token: admin,
+    body: { login: loginName, display_name: loginName, password, roles, ...extra },
+  });
+  assert.equal(r.status, 201, `create ${loginName}: ${r.text}`);
+  return { ...(await login(srv, loginName, password)), password };
 }

@@ -1,0 +1,102 @@
+// Every role x every endpoint -> allowed or denied, from the table below.
+// The table must list every route in src/http/routes.c: a new endpoint
+// fails this test until its row is added (issue: Actors and trust).
+//
+// Scope (in / out of a grid subtree or department) is checked per resource
+// by the endpoints that hold scoped records (grids, cases, ledgers); the
+// endpoints so far are not scoped, so each row says only which roles pass.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, req, adminToken, makeUser, login } from './lib.mjs';
+
+const ROLES = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff', 'citizen', 'auditor'];
+const STAFF = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff'];
+
+// allow: 'public' (no login needed), 'any' (any logged-in role), or a list.
+// path may be a function of the role (for endpoints that change things).
+const MATRIX = [
+  { route: 'GET /healthz', allow: 'public' },
+  { route: 'GET /metrics', allow: 'public' },
+  { route: 'GET /api/version', allow: 'public' },
+  { route: 'POST /api/login', allow: 'public', body: () => ({ login: 'admin', password: 'admin-test-pass-1' }) },
+  { route: 'POST /api/logout', allow: 'any', fresh: true },
+  { route: 'GET /api/me', allow: 'any' },
+  { route: 'GET /api/users', allow: ['admin'] },
+  { route: 'POST /api/users', allow: ['admin'], body: (r) => ({ login: `new-${r}`, display_name: 'n', password: 'pw-new-123456' }) },
+  { route: 'GET /api/users/{login}', allow: ['admin'], path: '/api/users/victim' },
+  { route: 'PUT /api/users/{login}', allow: ['admin'], path: '/api/users/victim', body: () => ({ display_name: '受害者' }) },
+  { route: 'PUT /api/users/{login}/roles', allow: ['admin'], path: '/api/users/victim/roles', body: () => ({ roles: [{ role: 'citizen' }] }) },
+  { route: 'POST /api/users/{login}/password', allow: ['admin'], path: '/api/users/victim/password', body: () => ({ password: 'pw-victim-2345678' }) },
+  { route: 'POST /api/users/{login}/disable', allow: ['admin'], path: '/api/users/victim/disable' },
+  { route: 'POST /api/users/{login}/enable', allow: ['admin'], path: '/api/users/victim/enable' },
+  { route: 'POST /api/users/{login}/revoke-sessions', allow: ['admin'], path: '/api/users/victim/revoke-sessions' },
+  { route: 'GET /api/users/{login}/api-keys', allow: ['admin'], path: '/api/users/victim/api-keys' },
+  { route: 'POST /api/users/{login}/api-keys', allow: ['admin'], path: '/api/users/victim/api-keys', body: (r) => ({ name: `key by ${r}` }) },
+  { route: 'DELETE /api/users/{login}/api-keys/{id}', allow: ['admin'], path: '/api/users/victim/api-keys/999999' },
+  { route: 'GET /api/audit', allow: ['auditor'] },
+  { route: 'GET /api/departments', allow: STAFF },
+  { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
+];
+
+// The routes the server has, read from its routes table.
+function serverRoutes() {
+  const src = readFileSync(path.resolve('src/http/routes.c'), 'utf8');
+  const out = [];
+  for (const m of src.matchAll(/\{\s*(HTTP_[A-Z_| ]+?)\s*,\s*"([^"]+)"/g))
+    for (const meth of m[1].split('|').map((x) => x.trim().replace('HTTP_', '')))
+      out.push(`${meth} ${m[2]}`);
+  return out;
+}
+
+let srv;
+const tokens = {};
+const passwords = {};
+before(async () => {
+  srv = await startServer();
+  const admin = await adminToken(srv);
+  await req(srv, 'POST', '/api/departments', { token: admin, body: { code: 'gongan', name: '公安', kind: 'force' } });
+  const scope = { leader: '410102008', community_staff: '410102008004', grid_chief: '41010200800401', grid_member: '4101020080040101', department_staff: 'gongan' };
+  for (const role of ROLES) {
+    const u = await makeUser(srv, admin, `m-${role.replace(/_/g, '-')}`, [{ role, ...(scope[role] ? { scope: scope[role] } : {}) }]);
+    tokens[role] = u.token;
+    passwords[role] = u.password;
+  }
+  await makeUser(srv, admin, 'victim', [{ role: 'citizen' }]);
+});
+after(async () => { await srv.stop(); });
+
+test('the matrix lists every route of the server, and nothing else', () => {
+  const have = serverRoutes().sort();
+  const listed = MATRIX.map((m) => m.route).sort();
+  assert.ok(have.length >= 20, 'could not read the routes table');
+  assert.deepEqual(listed, have);
+});
+
+test('anonymous: public routes answer, every other route is 401', async () => {
+  for (const m of MATRIX) {
+    const [method, pattern] = m.route.split(' ');
+    const r = await req(srv, method, m.path ?? pattern, { body: m.body ? m.body('anonymous') : (method === 'GET' || method === 'DELETE' ? undefined : {}) });
+    if (m.allow === 'public') assert.ok(![401, 403].includes(r.status), `${m.route} anonymous: ${r.status} ${r.text}`);
+    else assert.equal(r.status, 401, `${m.route} anonymous: ${r.status} ${r.text}`);
+  }
+});
+
+for (const role of ROLES) {
+  test(`role ${role}: allowed where the table says, 403 elsewhere`, async () => {
+    for (const m of MATRIX) {
+      const [method, pattern] = m.route.split(' ');
+      const token = m.fresh ? (await login(srv, `m-${role.replace(/_/g, '-')}`, passwords[role])).token : tokens[role];
+      const r = await req(srv, method, m.path ?? pattern, {
+        token, body: m.body ? m.body(role) : (method === 'GET' || method === 'DELETE' ? undefined : {}),
+      });
+      const allowed = m.allow === 'public' || m.allow === 'any' || m.allow.includes(role);
+      if (allowed) assert.ok(![401, 403].includes(r.status), `${role} ${m.route}: ${r.status} ${r.text}`);
+      else {
+        assert.equal(r.status, 403, `${role} ${m.route}: ${r.status} ${r.text}`);
+        assert.equal(r.json.error.code, 'forbidden');
+      }
+    }
+  });
+}
