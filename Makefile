@@ -11,6 +11,7 @@ CHECK   := build-check
 run: build
 	@mkdir -p $(dir $(DB))
 	$(BUILD)/wangge init --db $(DB)
+	$(BUILD)/wangge demo --db $(DB)
 	exec $(BUILD)/wangge serve --db $(DB) --listen $(LISTEN)
 
 build:

@@ -97,10 +97,10 @@ int cli_config_ex(int argc, char **argv, const char *synopsis, const char *summa
     /* Pass 1: syntax, --help and --config. Flags are applied in pass 2,
      * after the file and the environment, so that they win. */
     const char *config_file = NULL;
-    optind = 1;
+    optind = 0;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch == 'h') {
             print_help(synopsis, summary, keys, extra_help);
             rc = EXIT_OK;
@@ -133,8 +133,8 @@ int cli_config_ex(int argc, char **argv, const char *synopsis, const char *summa
         rc = EXIT_FAIL;
         goto out;
     }
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (ch < 1000)
             continue;
         const config_key *k = config_find(keys[ch - 1000]);

@@ -26,10 +26,10 @@ export const ADMIN_PASSWORD = 'admin-test-pass-1';
 // `init: false`, `wangge init` runs first and creates the admin account
 // (password ADMIN_PASSWORD). Password hashing uses 8 MiB unless the test
 // sets WANGGE_PASSWORD_MEMLIMIT itself, to keep the sanitizer build quick.
-export async function startServer({ args = [], env = {}, dir, init = true } = {}) {
+export async function startServer({ args = [], env = {}, dir, init = true, dbName = 'test.db' } = {}) {
   const own = !dir;
   dir = dir ?? tempDir();
-  const db = path.join(dir, 'test.db');
+  const db = path.join(dir, dbName);
   env = { WANGGE_PASSWORD_MEMLIMIT: '8M', ...env };
   if (init) {
     const r = cli(['init', '--db', db], { env: { ...process.env, WANGGE_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env } });

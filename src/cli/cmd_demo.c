@@ -1,0 +1,145 @@
+/*
+ * cmd_demo.c - `wangge demo`: fill a database with the 汝河路街道 demo.
+ *
+ * So far: the departments and forces that receive work, and one account
+ * per role, scoped to 汝河路街道 (410102008) and its community 汝河小区社区
+ * (410102008004). Idempotent: what exists is left alone. Every demo account
+ * has the password DEMO_PASSWORD, printed with the list: the demo is for a
+ * machine's own loopback address, never for production data.
+ */
+#include "cli/cli.h"
+#include "core/audit.h"
+#include "core/users.h"
+#include "core/vault.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEMO_PASSWORD "wangge-demo-2023"
+
+static const struct {
+    const char *code, *name, *kind;
+} departments[] = {
+    {"gongan", "中原区公安分局汝河路派出所", "force"},
+    {"chengguan", "中原区城市管理执法局", "force"},
+    {"shichang", "中原区市场监督管理局", "department"},
+    {"weijian", "中原区卫生健康委员会", "department"},
+    {"zhujian", "中原区住房和城乡建设局", "department"},
+    {"ranqi", "郑州华润燃气公司", "department"},
+    {"yingji", "中原区应急管理局", "department"},
+    {"huanbao", "中原区生态环境分局", "department"},
+    {"wuye", "物业服务企业", "force"},
+    {"zhiyuan", "志愿服务队", "force"},
+};
+
+static const struct {
+    const char *login, *name, *role, *scope, *phone, *what;
+} accounts[] = {
+    {"demo-admin", "系统管理员", "admin", "", NULL, "administrator"},
+    {"leader", "街道办主任 王建国", "leader", "410102008", "13803710001",
+     "subdistrict leader, 汝河路街道"},
+    {"staff", "社区干部 李秀梅", "community_staff", "410102008004", "13803710002",
+     "community staff, 汝河小区社区"},
+    {"chief", "网格长 张志强", "grid_chief", "41010200800401", "13803710003",
+     "grid chief, a third-level grid"},
+    {"member", "网格员 刘芳", "grid_member", "4101020080040101", "13803710004",
+     "grid member, a micro-grid"},
+    {"police", "民警 陈刚", "department_staff", "gongan", "13803710005",
+     "department staff, 派出所"},
+    {"chengguan", "城管队员 赵磊", "department_staff", "chengguan", "13803710006",
+     "department staff, 城管执法"},
+    {"citizen", "居民 孙丽", "citizen", "", "13803710007", "citizen"},
+    {"auditor", "审计员 周敏", "auditor", "", NULL, "auditor"},
+};
+
+static wg_err add_departments(store *s, int *added)
+{
+    for (size_t i = 0; i < WG_ARRAY_LEN(departments); i++) {
+        store_department d = {0};
+        if (store_department_get(s, departments[i].code, &d) == WG_OK)
+            continue;
+        snprintf(d.code, sizeof(d.code), "%s", departments[i].code);
+        snprintf(d.name, sizeof(d.name), "%s", departments[i].name);
+        snprintf(d.kind, sizeof(d.kind), "%s", departments[i].kind);
+        char resource[96];
+        snprintf(resource, sizeof(resource), "/api/departments/%s", d.code);
+        audit_event ev = {.actor = cli_actor(), .action = "department.create",
+                          .resource = resource, .detail = "demo"};
+        wg_err e = store_department_insert(s, &d, NULL);
+        if (!e)
+            e = audit_append(s, &ev);
+        if (e)
+            return e;
+        (*added)++;
+    }
+    return WG_OK;
+}
+
+static wg_err add_accounts(store *s, const vault *v, uint64_t memlimit, int *added, wg_why *why)
+{
+    for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++) {
+        store_user u;
+        if (store_user_get(s, accounts[i].login, &u) == WG_OK)
+            continue;
+        store_grant g;
+        wg_err e = users_parse_grant(s, accounts[i].role, accounts[i].scope, &g, why);
+        if (e)
+            return e;
+        user_new in = {.login = accounts[i].login, .display_name = accounts[i].name,
+                       .password = DEMO_PASSWORD, .phone = accounts[i].phone, .grants = &g,
+                       .ngrants = 1};
+        int64_t id;
+        char resource[96];
+        snprintf(resource, sizeof(resource), "/api/users/%s", accounts[i].login);
+        audit_event ev = {.actor = cli_actor(), .action = "user.create", .resource = resource,
+                          .detail = "demo"};
+        if ((e = users_create(s, v, &in, memlimit, &id, why)) || (e = audit_append(s, &ev)))
+            return e;
+        (*added)++;
+    }
+    return WG_OK;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const char *const keys[] = {"db", "key_file", "busy_timeout_ms", "password_memlimit",
+                                       "log_level", NULL};
+    wg_config cfg;
+    int first;
+    int rc = cli_config(argc, argv, "wangge demo --db PATH [options]",
+                        "Fill the database with the demo of 汝河路街道, Zhengzhou: departments and "
+                        "one account per role\n(password " DEMO_PASSWORD "). Creates the "
+                        "database if needed; leaves existing data alone.\nPrints the demo "
+                        "accounts.",
+                        keys, &cfg, &first);
+    if (rc >= 0)
+        return rc;
+    if (first < argc) {
+        cli_error("demo", "unexpected argument '%s' (see 'wangge demo --help')", argv[first]);
+        return EXIT_USAGE;
+    }
+    store *s;
+    vault *v;
+    if ((rc = cli_open("demo", &cfg, true, &s, &v)))
+        return rc;
+    int ndept = 0, nacc = 0;
+    wg_why why = {0};
+    wg_err e = store_begin(s);
+    if (!e && !(e = add_departments(s, &ndept)) &&
+        !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)))
+        e = store_commit(s);
+    if (e) {
+        store_rollback(s);
+        cli_error("demo", "%s", why.msg[0] ? why.msg : wg_strerror(e));
+        rc = EXIT_FAIL;
+    } else {
+        printf("demo: %d department(s) and %d account(s) added\n\n", ndept, nacc);
+        printf("demo accounts (password %s):\n", DEMO_PASSWORD);
+        for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)
+            printf("  %-12s %-18s %s\n", accounts[i].login, accounts[i].role, accounts[i].what);
+    }
+    vault_free(v);
+    store_close(s);
+    return rc;
+}
