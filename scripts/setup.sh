@@ -12,7 +12,7 @@ set -euo pipefail
 
 profile=${1:-run}
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
-      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev)
+      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev)
 case "$profile" in
     run) ;;
     check) pkgs+=(libcmocka-dev curl sqlite3) ;;

@@ -13,21 +13,38 @@ wg_err auth_init(void)
     return sodium_init() < 0 ? WG_ERR_INTERNAL : WG_OK;
 }
 
+/* Length in bytes of the UTF-8 sequence starting at p (1 for a stray
+ * byte), never past the end. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+    size_t k = *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC0 ? 2 : 1;
+    return k <= left ? k : 1;
+}
+
 bool auth_password_ok(const char *pw, wg_why *why)
 {
     size_t n = strlen(pw);
-    if (n < 8) {
-        wg_fail(why, WG_ERR_INVALID, "password", "the password must have at least 8 characters");
-        return false;
-    }
     if (n > 1024) {
         wg_fail(why, WG_ERR_INVALID, "password", "the password must have at most 1024 bytes");
         return false;
     }
-    size_t same = 1;
-    while (same < n && pw[same] == pw[0])
-        same++;
-    if (same == n) {
+    /* Count characters, not bytes, and compare whole characters: "网网网"
+     * is three characters of one kind. */
+    const unsigned char *u = (const unsigned char *)pw;
+    size_t first = n ? utf8_len(u, n) : 0, chars = 0;
+    bool all_same = true;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len(u + i, n - i);
+        if (k != first || memcmp(u + i, u, k) != 0)
+            all_same = false;
+        i += k;
+        chars++;
+    }
+    if (chars < 8) {
+        wg_fail(why, WG_ERR_INVALID, "password", "the password must have at least 8 characters");
+        return false;
+    }
+    if (all_same) {
         wg_fail(why, WG_ERR_INVALID, "password", "the password must not repeat one character");
         return false;
     }

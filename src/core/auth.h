@@ -22,8 +22,8 @@
 /* Call once before anything else (sodium_init). */
 wg_err auth_init(void);
 
-/* Is this an acceptable new password? 8 to 1024 bytes, not all one
- * character. */
+/* Is this an acceptable new password? At least 8 characters (UTF-8 code
+ * points), at most 1024 bytes, not all one character. */
 bool auth_password_ok(const char *pw, wg_why *why);
 
 /* Hash pw with argon2id using memlimit bytes (>= 8 KiB) and the interactive

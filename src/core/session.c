@@ -100,11 +100,13 @@ wg_err session_resolve(store *s, const session_policy *p, const char *token, int
     store_user u;
     wg_err e = store_user_get_by_id(s, user_id, &u);
     if (e == WG_ERR_NOT_FOUND || (!e && u.disabled))
-        return unauthorized(why, "the account is disabled");
-    if (e)
+        e = unauthorized(why, "the account is disabled");
+    if (!e)
+        e = users_load_actor(s, user_id, out);
+    if (e) {
+        csrf[0] = '\0'; /* nothing of a refused session leaks out */
         return e;
-    if ((e = users_load_actor(s, user_id, out)))
-        return e;
+    }
     out->session_id = session_id;
     out->api_key_id = key_id;
     return WG_OK;

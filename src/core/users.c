@@ -144,6 +144,9 @@ wg_err users_create(store *s, const vault *v, const user_new *in, uint64_t memli
         return wg_fail(why, WG_ERR_INVALID, "password", "'password' is required");
     if (!auth_password_ok(in->password, why))
         return WG_ERR_INVALID;
+    if (in->ngrants > ACTOR_MAX_GRANTS)
+        return wg_fail(why, WG_ERR_INVALID, "roles", "at most %d roles per account",
+                       ACTOR_MAX_GRANTS);
     snprintf(u.login, sizeof(u.login), "%s", in->login);
     snprintf(u.display_name, sizeof(u.display_name), "%s", in->display_name);
     wg_err e = set_phone(v, &u, in->phone, why);

@@ -144,6 +144,88 @@ wg_err store_department_get(store *s, const char *code, store_department *out);
 wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_department *d),
                              void *ctx);
 
+/* ---- divisions and grids ---- */
+
+#define STORE_GRID_CODE_MAX 32
+
+typedef struct {
+    char code[16];
+    char name[STORE_NAME_MAX];
+    char level[12]; /* province city county township committee */
+    char parent[16];
+} store_division;
+
+/* Insert or replace a division. */
+wg_err store_division_put(store *s, const store_division *d);
+wg_err store_division_get(store *s, const char *code, store_division *out);
+wg_err store_division_count(store *s, int64_t *n);
+
+typedef struct {
+    char code[STORE_GRID_CODE_MAX];
+    char name[STORE_NAME_MAX];
+    char level[12]; /* l1 l2 l3 micro dedicated */
+    char parent[STORE_GRID_CODE_MAX];
+    char division_code[16];
+    char kind[32];
+    int64_t households;
+    const char *geometry; /* GeoJSON text; see each function for who owns it */
+    size_t geometry_len;
+    double area_m2;
+    double min_lon, min_lat, max_lon, max_lat;
+    char created_at[32];
+    char updated_at[32];
+} store_grid;
+
+/* Insert (WG_ERR_CONFLICT if the code exists) or update a grid; the
+ * geometry is copied. */
+wg_err store_grid_insert(store *s, const store_grid *g);
+wg_err store_grid_update(store *s, const store_grid *g);
+/* WG_ERR_CONFLICT when it still has children. */
+wg_err store_grid_delete(store *s, const char *code);
+/* One grid; with_geometry copies the GeoJSON into a malloc'd string the
+ * caller frees (out->geometry), else leaves it NULL. */
+wg_err store_grid_get(store *s, const char *code, bool with_geometry, store_grid *out);
+/* Every grid (parent before child: ordered by level then code), or the
+ * children of `parent` when it is not NULL. The store_grid and its geometry
+ * are valid only during the callback; cb returns non-zero to stop. */
+wg_err store_grid_scan(store *s, const char *parent, bool with_geometry,
+                       wg_err (*cb)(void *ctx, const store_grid *g), void *ctx);
+/* The grids whose code starts with prefix (a subtree), same ordering. */
+wg_err store_grid_scan_subtree(store *s, const char *prefix, bool with_geometry,
+                               wg_err (*cb)(void *ctx, const store_grid *g), void *ctx);
+wg_err store_grid_count_children(store *s, const char *code, int64_t *n);
+/* A number that changes whenever any grid is written (for index rebuilds). */
+wg_err store_grids_version(store *s, int64_t *v);
+
+typedef struct {
+    int64_t id;
+    char grid_code[STORE_GRID_CODE_MAX];
+    char role[16]; /* grid_chief grid_member contact */
+    char name[STORE_NAME_MAX];
+    unsigned char phone_sealed[STORE_SEALED_MAX];
+    size_t phone_sealed_len;
+    char phone_bidx[65];
+    char phone_masked[32];
+    char user_login[STORE_LOGIN_MAX];
+} store_grid_staff;
+
+typedef struct {
+    int64_t id;
+    char grid_code[STORE_GRID_CODE_MAX];
+    char role[16];       /* lead_party_org grid_duty community_duty property_duty force */
+    char force_type[24]; /* for forces */
+    char name[STORE_NAME_MAX];
+    char contact[STORE_NAME_MAX];
+} store_grid_party;
+
+/* Replace all staff / all parties of a grid. */
+wg_err store_grid_staff_replace(store *s, const char *grid, const store_grid_staff *st, int n);
+wg_err store_grid_parties_replace(store *s, const char *grid, const store_grid_party *p, int n);
+wg_err store_grid_staff_list(store *s, const char *grid,
+                             wg_err (*cb)(void *ctx, const store_grid_staff *st), void *ctx);
+wg_err store_grid_parties_list(store *s, const char *grid,
+                               wg_err (*cb)(void *ctx, const store_grid_party *p), void *ctx);
+
 /* ---- audit log ---- */
 
 typedef struct {
