@@ -9,10 +9,12 @@
 # Idempotent and non-interactive: it asks dpkg what is missing, and only
 # then runs apt-get update (once) and apt-get install.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 profile=${1:-run}
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
-      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev)
+      libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev
+      libgeos-dev libproj-dev)
 case "$profile" in
     run) ;;
     check) pkgs+=(libcmocka-dev curl sqlite3) ;;
@@ -27,9 +29,10 @@ for p in "${pkgs[@]}"; do
     fi
 done
 
-# Node.js 18+ runs the API tests. The machine may bring its own (not from
-# Debian's package); only install Debian's when there is none.
-if [ "$profile" = check ] && ! command -v node >/dev/null 2>&1; then
+# Node.js 18+ with npm runs the API tests and installs the npm packages.
+# The machine may bring its own (not from Debian's package); only install
+# Debian's when there is none.
+if ! command -v node >/dev/null 2>&1; then
     missing+=(nodejs)
 fi
 
@@ -42,6 +45,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages (data for the demo; the console's libraries): only when the
+# lock file changed since the last install.
+if [ "$profile" != bench ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "setup: npm is needed for the demo data and the console (install Node.js with npm)" >&2
+        exit 1
+    fi
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        echo "setup: npm ci"
+        npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+    fi
 fi
 
 if [ "$profile" = check ]; then

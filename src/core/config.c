@@ -53,6 +53,15 @@ static const config_key keys[] = {
      "Failed logins per account before each further try must wait (1 s, 2 s, 4 s, ... 15 min)."},
     {"addr_free_tries", CFG_INT, F(addr_free_tries), "20", 1, 100000,
      "Failed logins per client address before each further try must wait."},
+    {"grid_gap", CFG_SEVERITY, F(grid_gap), "warning", 0, 0,
+     "Children of a grid leaving part of it uncovered: error or warning."},
+    {"grid_overlap", CFG_SEVERITY, F(grid_overlap), "error", 0, 0,
+     "Sibling grids overlapping: error or warning."},
+    {"grid_outside", CFG_SEVERITY, F(grid_outside), "error", 0, 0,
+     "A grid reaching outside its parent (a dedicated grid outside the subdistrict): error or "
+     "warning."},
+    {"grid_tolerance_m2", CFG_INT, F(grid_tolerance_m2), "1", 0, 1000000,
+     "Overlaps, gaps and overhangs up to this many m² are rounding, not issues."},
 };
 
 const config_key *config_keys(size_t *n)
@@ -131,6 +140,11 @@ wg_err config_set(wg_config *c, const config_key *k, const char *value, const ch
         memcpy(field, &v, sizeof(v));
         return WG_OK;
     }
+    case CFG_SEVERITY:
+        if (strcmp(value, "error") != 0 && strcmp(value, "warning") != 0)
+            return fail(err, errcap, k, origin, "expected error or warning");
+        memcpy(field, value, len + 1);
+        return WG_OK;
     case CFG_LOGLEVEL: {
         log_level lv;
         if (!log_parse_level(value, &lv))

@@ -37,9 +37,21 @@ typedef struct {
     bool cookie_secure;
     int64_t login_free_tries;
     int64_t addr_free_tries;
+    char grid_gap[8];
+    char grid_overlap[8];
+    char grid_outside[8];
+    int64_t grid_tolerance_m2;
 } wg_config;
 
-typedef enum { CFG_STRING, CFG_INT, CFG_SIZE, CFG_BOOL, CFG_LISTEN, CFG_LOGLEVEL } config_type;
+typedef enum {
+    CFG_STRING,
+    CFG_INT,
+    CFG_SIZE,
+    CFG_BOOL,
+    CFG_LISTEN,
+    CFG_LOGLEVEL,
+    CFG_SEVERITY /* "error" or "warning" */
+} config_type;
 
 typedef struct {
     const char *name;  /* file key; flag is --name with '_' as '-' */

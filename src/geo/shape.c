@@ -27,15 +27,18 @@ struct geo_shape {
 /*
  * Allocate an empty shape with room for the given counts; the index
  * arrays and the bbox are left for the caller to fill. Returns NULL if
- * memory runs out or the sizes overflow; free with geo_shape_free().
+ * memory runs out (or, on 32-bit, the size overflows); free with
+ * geo_shape_free().
  */
 static geo_shape *shape_alloc(uint32_t npoly, uint32_t nring, uint32_t npt)
 {
     size_t head = sizeof(geo_shape);
     size_t pts = (size_t)npt * sizeof(geo_pt);
     size_t idx = ((size_t)nring + 1 + (size_t)npoly + 1) * sizeof(uint32_t);
-    if (npt > SIZE_MAX / 4 / sizeof(geo_pt))
+#if SIZE_MAX < UINT64_MAX
+    if ((uint64_t)npt * sizeof(geo_pt) + ((uint64_t)nring + npoly + 2) * 4 > SIZE_MAX / 2)
         return NULL;
+#endif
     geo_shape *s = malloc(head + pts + idx);
     if (!s)
         return NULL;

@@ -1,0 +1,635 @@
+/*
+ * index.c - see index.h.
+ *
+ * The grid. Cell (c, r) covers [ox + c*cw, ox + (c+1)*cw) x [oy + r*ch,
+ * oy + (r+1)*ch); a point goes to the cell floor((x - ox) / cw), floor((y -
+ * oy) / ch). Rounding can put a point a hair outside its cell, so the build
+ * reasons about the cell grown by GEO_SLACK on every side, which is far
+ * larger than any rounding error involved.
+ *
+ * The reduction. A shape contains p when the ray from p towards +x crosses
+ * an odd number of its edges (geo_edge_crosses). For p in cell (c, r) and
+ * an edge that overlaps the row's y band:
+ *   - edge left of the grown cell: never crosses, dropped;
+ *   - edge right of the grown cell: crosses iff ay <= py < by, which is
+ *     [py >= ay] xor [py >= by]; each term is a constant over the band or a
+ *     threshold inside it, so the edge becomes up to two thresholds t (the
+ *     parity flips when py >= t) and a constant bit. Equal thresholds cancel,
+ *     so a boundary passing monotonically through the band leaves nothing;
+ *   - otherwise the edge is stored and tested as is.
+ * Stored edges are tested with the same expression and the same operands
+ * as geo_shape_contains() uses, so the answer is identical bit for bit.
+ *
+ * Storage. cells[] holds one uint32 per cell: CELL_DIRECT | id when the
+ * cell lies inside exactly one shape with nothing varying, CELL_NONE when no
+ * shape reaches it, else an offset into blob[], an array of 8-byte words:
+ *   nrec, then per shape (ascending id):
+ *     id | parity << 32,  nedges | nthresholds << 32,
+ *     nedges x (ax, ay, by, dxdy),  nthresholds x t
+ * No allocation per cell: the build appends records shape by shape to one
+ * buffer, then counts per cell and copies into the final blob.
+ */
+#include "geo/index.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef union {
+    double d;
+    uint64_t u;
+} ix_word;
+
+#define CELL_DIRECT 0x80000000u
+#define CELL_NONE 0xffffffffu
+#ifndef CELLS_PER_SHAPE
+#define CELLS_PER_SHAPE 4u
+#endif
+#define MAX_CELLS (1u << 24)
+#define MAX_BLOB_WORDS 0x7fffffffu
+
+struct geo_index {
+    uint32_t n;            /* shapes */
+    uint32_t ncols, nrows; /* 0 x 0 when empty */
+    double fcols, frows;   /* the same as doubles, for the range test */
+    double ox, oy;         /* grid origin */
+    double cw, ch;         /* cell size */
+    double inv_cw, inv_ch;
+    uint32_t *cells; /* ncols * nrows, row-major */
+    ix_word *blob;
+    size_t nwords;
+};
+
+/* ---- build --------------------------------------------------------------- */
+
+/* A non-horizontal edge, lower end first, with its x extent. */
+typedef struct {
+    double ax, ay, by, dxdy, xmin, xmax;
+} bedge;
+
+/* What one edge does to the cells of one row. */
+typedef enum { IT_EDGE, IT_FLIP, IT_THRESH } item_kind;
+typedef struct {
+    uint32_t col;   /* relative to the shape's first column */
+    item_kind kind;
+    uint32_t edge; /* IT_EDGE: index into b->e */
+    double t;      /* IT_THRESH */
+} item;
+
+/* Build state; all arrays grow and are freed by builder_free(). */
+typedef struct {
+    geo_index *ix;
+    bool too_big; /* a limit was hit, as opposed to malloc failing */
+    ix_word *w;   /* records, shape after shape */
+    size_t nw, capw;
+    uint32_t *rcell; /* cell of each record */
+    size_t nrec, caprec;
+    bedge *e; /* per-shape scratch from here on */
+    size_t ne, cape;
+    uint32_t *rowcnt; /* rows of the shape + 1 */
+    size_t caprowcnt;
+    uint32_t *rowedge; /* edge indexes bucketed by row */
+    size_t caprowedge;
+    uint32_t *colcnt; /* columns of the shape + 1 */
+    size_t capcolcnt;
+    item *it, *its; /* items of a row, and sorted by column */
+    size_t nit, capit, capits;
+    double *thr; /* thresholds in force during the sweep */
+    size_t nthr, capthr;
+    uint32_t *ex; /* stored edges of the current cell */
+    size_t nex, capex;
+} builder;
+
+/*
+ * Make *p hold at least `need` elements of `size` bytes, growing by
+ * doubling. Returns false if memory runs out (*p is then unchanged).
+ */
+static bool grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / size)
+            return false;
+        ncap *= 2;
+    }
+    void *np = realloc(*(void **)p, ncap * size);
+    if (!np)
+        return false;
+    *(void **)p = np;
+    *cap = ncap;
+    return true;
+}
+
+static void builder_free(builder *b)
+{
+    free(b->w);
+    free(b->rcell);
+    free(b->e);
+    free(b->rowcnt);
+    free(b->rowedge);
+    free(b->colcnt);
+    free(b->it);
+    free(b->its);
+    free(b->thr);
+    free(b->ex);
+}
+
+/* Lower and upper bound of grid slot k grown by GEO_SLACK; every test in
+ * the build uses these two so that the same numbers decide everywhere. */
+static double slot_lo(double o, double size, uint32_t k)
+{
+    return o + (double)k * size - GEO_SLACK;
+}
+
+static double slot_hi(double o, double size, uint32_t k)
+{
+    return o + (double)(k + 1) * size + GEO_SLACK;
+}
+
+/* Smallest k in [0, n) with slot_hi(k) > v, or with >= v when `incl`;
+ * n - 1 if none. */
+static uint32_t first_hi_above(double o, double size, uint32_t n, double v, bool incl)
+{
+    double g = floor((v - o) / size) - 1;
+    uint32_t k = g <= 0 ? 0 : g >= n - 1 ? n - 1 : (uint32_t)g;
+    while (k > 0 && (incl ? slot_hi(o, size, k - 1) >= v : slot_hi(o, size, k - 1) > v))
+        k--;
+    while (k < n - 1 && !(incl ? slot_hi(o, size, k) >= v : slot_hi(o, size, k) > v))
+        k++;
+    return k;
+}
+
+/* Largest k in [0, n) with slot_lo(k) < v, or with <= v when `incl`; 0 if
+ * none. */
+static uint32_t last_lo_below(double o, double size, uint32_t n, double v, bool incl)
+{
+    double g = floor((v - o) / size) + 1;
+    uint32_t k = g <= 0 ? 0 : g >= n - 1 ? n - 1 : (uint32_t)g;
+    while (k < n - 1 && (incl ? slot_lo(o, size, k + 1) <= v : slot_lo(o, size, k + 1) < v))
+        k++;
+    while (k > 0 && !(incl ? slot_lo(o, size, k) <= v : slot_lo(o, size, k) < v))
+        k--;
+    return k;
+}
+
+/* Collect the non-horizontal edges of s into b->e. False on no memory. */
+static bool collect_edges(builder *b, const geo_shape *s)
+{
+    b->ne = 0;
+    if (!grow(&b->e, &b->cape, geo_shape_point_count(s), sizeof(*b->e)))
+        return false;
+    for (uint32_t r = 0; r < geo_shape_ring_count(s); r++) {
+        uint32_t n;
+        const geo_pt *p = geo_shape_ring(s, r, &n);
+        for (uint32_t i = 0, j = n - 1; i < n; j = i++) {
+            geo_pt a = p[j], c = p[i];
+            if (a.y == c.y)
+                continue; /* never crosses */
+            if (a.y > c.y) {
+                geo_pt t = a;
+                a = c;
+                c = t;
+            }
+            /* dxdy exactly as geo_shape_contains() computes it */
+            b->e[b->ne++] = (bedge){a.x, a.y, c.y, (c.x - a.x) / (c.y - a.y),
+                                    a.x < c.x ? a.x : c.x, a.x < c.x ? c.x : a.x};
+        }
+    }
+    return true;
+}
+
+/* Append one item to the row list. False on no memory. */
+static bool push_item(builder *b, uint32_t col, item_kind kind, uint32_t edge, double t)
+{
+    if (!grow(&b->it, &b->capit, b->nit + 1, sizeof(*b->it)))
+        return false;
+    b->it[b->nit++] = (item){col, kind, edge, t};
+    return true;
+}
+
+/* Add t to the threshold set, or remove it if present (two equal
+ * thresholds flip the parity twice). False on no memory. */
+static bool toggle_thresh(builder *b, double t)
+{
+    for (size_t i = 0; i < b->nthr; i++) {
+        if (b->thr[i] == t) {
+            b->thr[i] = b->thr[--b->nthr];
+            return true;
+        }
+    }
+    if (!grow(&b->thr, &b->capthr, b->nthr + 1, sizeof(*b->thr)))
+        return false;
+    b->thr[b->nthr++] = t;
+    return true;
+}
+
+/* Append the record of shape `id` for `cell` from the sweep state, unless
+ * it is empty (no edge, no threshold, even parity: the shape cannot
+ * contain a point of the cell). False on no memory or over the limit. */
+static bool emit_record(builder *b, uint32_t cell, uint32_t id, unsigned parity)
+{
+    if (b->nex == 0 && b->nthr == 0 && !parity)
+        return true;
+    size_t len = 2 + 4 * b->nex + b->nthr;
+    if (b->nw + len > MAX_BLOB_WORDS) {
+        b->too_big = true;
+        return false;
+    }
+    if (!grow(&b->w, &b->capw, b->nw + len, sizeof(*b->w)) ||
+        !grow(&b->rcell, &b->caprec, b->nrec + 1, sizeof(*b->rcell)))
+        return false;
+    ix_word *w = b->w + b->nw;
+    w[0].u = (uint64_t)id | (uint64_t)parity << 32;
+    w[1].u = (uint64_t)b->nex | (uint64_t)b->nthr << 32;
+    w += 2;
+    for (size_t k = 0; k < b->nex; k++, w += 4) {
+        const bedge *e = &b->e[b->ex[k]];
+        w[0].d = e->ax;
+        w[1].d = e->ay;
+        w[2].d = e->by;
+        w[3].d = e->dxdy;
+    }
+    for (size_t k = 0; k < b->nthr; k++)
+        w[k].d = b->thr[k];
+    b->nw += len;
+    b->rcell[b->nrec++] = cell;
+    return true;
+}
+
+/*
+ * One row of one shape: turn the row's edges into items per column (see
+ * the reduction at the top), sort them by column, and sweep the columns
+ * right to left emitting one record per cell. Edge indexes of the row are
+ * edges[0..nedges). Returns false on no memory or over the limit.
+ */
+static bool build_row(builder *b, uint32_t id, uint32_t row, uint32_t cx0, uint32_t cx1,
+                      const uint32_t *edges, uint32_t nedges)
+{
+    const geo_index *ix = b->ix;
+    const double y0 = slot_lo(ix->oy, ix->ch, row), y1 = slot_hi(ix->oy, ix->ch, row);
+    const uint32_t width = cx1 - cx0 + 1;
+    b->nit = 0;
+    for (uint32_t k = 0; k < nedges; k++) {
+        const bedge *e = &b->e[edges[k]];
+        /* cells the edge reaches: slot_hi >= xmin and slot_lo <= xmax */
+        uint32_t lo = first_hi_above(ix->ox, ix->cw, ix->ncols, e->xmin, true);
+        uint32_t hi = last_lo_below(ix->ox, ix->cw, ix->ncols, e->xmax, true);
+        /* lo <= cx1 and hi >= cx0 since the edge lies in the shape's bbox;
+         * the clamps only keep that true whatever happens */
+        lo = lo < cx0 ? cx0 : lo > cx1 + 1 ? cx1 + 1 : lo;
+        hi = hi > cx1 ? cx1 : hi;
+        for (uint32_t c = lo; c <= hi; c++)
+            if (!push_item(b, c - cx0, IT_EDGE, edges[k], 0))
+                return false;
+        if (lo > cx0) { /* cells left of the edge: it lies to their right */
+            uint32_t c = lo - 1 - cx0;
+            if (!(e->ay <= y0 ? push_item(b, c, IT_FLIP, 0, 0)
+                              : push_item(b, c, IT_THRESH, 0, e->ay)))
+                return false;
+            if (e->by < y1 && !push_item(b, c, IT_THRESH, 0, e->by))
+                return false;
+        }
+    }
+    /* counting sort by column */
+    if (!grow(&b->colcnt, &b->capcolcnt, (size_t)width + 1, sizeof(*b->colcnt)) ||
+        !grow(&b->its, &b->capits, b->nit, sizeof(*b->its)))
+        return false;
+    memset(b->colcnt, 0, ((size_t)width + 1) * sizeof(*b->colcnt));
+    for (size_t k = 0; k < b->nit; k++)
+        b->colcnt[b->it[k].col + 1]++;
+    for (uint32_t c = 0; c < width; c++)
+        b->colcnt[c + 1] += b->colcnt[c];
+    for (size_t k = 0; k < b->nit; k++)
+        b->its[b->colcnt[b->it[k].col]++] = b->it[k];
+    /* colcnt[c] is now the end of column c; its start is colcnt[c - 1] */
+    unsigned parity = 0;
+    b->nthr = 0;
+    for (uint32_t c = width; c-- > 0;) {
+        const size_t start = c ? b->colcnt[c - 1] : 0, end = b->colcnt[c];
+        b->nex = 0;
+        for (size_t k = start; k < end; k++) {
+            const item *t = &b->its[k];
+            switch (t->kind) {
+            case IT_FLIP:
+                parity ^= 1;
+                break;
+            case IT_THRESH:
+                if (!toggle_thresh(b, t->t))
+                    return false;
+                break;
+            case IT_EDGE:
+                if (!grow(&b->ex, &b->capex, b->nex + 1, sizeof(*b->ex)))
+                    return false;
+                b->ex[b->nex++] = t->edge;
+                break;
+            }
+        }
+        if (!emit_record(b, row * ix->ncols + cx0 + c, id, parity))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Add the records of shape `id` to the builder: every cell of the grid
+ * its grown bbox reaches, row by row. Returns false on no memory or over
+ * the limit.
+ */
+static bool build_shape(builder *b, uint32_t id, const geo_shape *s)
+{
+    const geo_index *ix = b->ix;
+    if (!collect_edges(b, s))
+        return false;
+    if (b->ne == 0)
+        return true; /* flat: contains nothing */
+    const geo_bbox bb = geo_shape_bbox(s);
+    const uint32_t cx0 = first_hi_above(ix->ox, ix->cw, ix->ncols, bb.min_x, true);
+    const uint32_t cx1 = last_lo_below(ix->ox, ix->cw, ix->ncols, bb.max_x, true);
+    const uint32_t ry0 = first_hi_above(ix->oy, ix->ch, ix->nrows, bb.min_y, true);
+    const uint32_t ry1 = last_lo_below(ix->oy, ix->ch, ix->nrows, bb.max_y, true);
+    const uint32_t nr = ry1 - ry0 + 1;
+
+    /* Bucket the edges by the rows they overlap: ay < slot_hi, by > slot_lo. */
+    if (!grow(&b->rowcnt, &b->caprowcnt, (size_t)nr + 1, sizeof(*b->rowcnt)))
+        return false;
+    memset(b->rowcnt, 0, ((size_t)nr + 1) * sizeof(*b->rowcnt));
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < b->ne; k++) {
+            const bedge *e = &b->e[k];
+            uint32_t lo = first_hi_above(ix->oy, ix->ch, ix->nrows, e->ay, false);
+            uint32_t hi = last_lo_below(ix->oy, ix->ch, ix->nrows, e->by, false);
+            if (lo < ry0)
+                lo = ry0;
+            if (hi > ry1)
+                hi = ry1;
+            for (uint32_t r = lo; r <= hi; r++) {
+                if (pass == 0)
+                    b->rowcnt[r - ry0 + 1]++;
+                else
+                    b->rowedge[b->rowcnt[r - ry0]++] = (uint32_t)k;
+            }
+        }
+        if (pass == 0) {
+            for (uint32_t r = 0; r < nr; r++)
+                b->rowcnt[r + 1] += b->rowcnt[r];
+            total = b->rowcnt[nr];
+            /* rowcnt[r] is now the start of row r */
+            if (!grow(&b->rowedge, &b->caprowedge, total, sizeof(*b->rowedge)))
+                return false;
+        }
+    }
+    /* after the filling pass rowcnt[r] is the end of row r */
+    for (uint32_t r = 0; r < nr; r++) {
+        const uint32_t start = r ? b->rowcnt[r - 1] : 0;
+        if (!build_row(b, id, ry0 + r, cx0, cx1, b->rowedge + start, b->rowcnt[r] - start))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Choose the grid: about CELLS_PER_SHAPE cells per shape or one per edge,
+ * whichever is more, capped at MAX_CELLS, over the union bbox grown by two
+ * slacks, with the cell aspect of the average shape.
+ */
+static void choose_grid(geo_index *ix, const geo_shape *const *shapes, uint32_t n)
+{
+    geo_bbox u = geo_shape_bbox(shapes[0]);
+    double sumw = 0, sumh = 0;
+    uint64_t edges = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const geo_bbox bb = geo_shape_bbox(shapes[i]);
+        u.min_x = fmin(u.min_x, bb.min_x);
+        u.min_y = fmin(u.min_y, bb.min_y);
+        u.max_x = fmax(u.max_x, bb.max_x);
+        u.max_y = fmax(u.max_y, bb.max_y);
+        sumw += bb.max_x - bb.min_x;
+        sumh += bb.max_y - bb.min_y;
+        edges += geo_shape_point_count(shapes[i]);
+    }
+    uint64_t target = (uint64_t)CELLS_PER_SHAPE * n;
+    if (edges > target)
+        target = edges;
+    if (target > MAX_CELLS)
+        target = MAX_CELLS;
+    const double w = u.max_x - u.min_x + 4 * GEO_SLACK, h = u.max_y - u.min_y + 4 * GEO_SLACK;
+    double aspect = sumw > 0 && sumh > 0 ? sumw / sumh : 1.0; /* cell width / height */
+    aspect = fmin(fmax(aspect, 1.0 / 16), 16.0);
+    const double cw = sqrt(w * h / (double)target * aspect);
+    double nc = fmin(fmax(ceil(w / cw), 1), MAX_CELLS);
+    double nrw = fmin(fmax(ceil(h / (cw / aspect)), 1), floor(MAX_CELLS / nc));
+    ix->ncols = (uint32_t)nc;
+    ix->nrows = (uint32_t)nrw;
+    ix->fcols = nc;
+    ix->frows = nrw;
+    ix->ox = u.min_x - 2 * GEO_SLACK;
+    ix->oy = u.min_y - 2 * GEO_SLACK;
+    ix->cw = w / nc;
+    ix->ch = h / nrw;
+    ix->inv_cw = 1 / ix->cw;
+    ix->inv_ch = 1 / ix->ch;
+}
+
+/*
+ * Turn the builder's records into ix->cells and ix->blob: count records
+ * and words per cell, mark direct cells, lay out the blob, copy the
+ * records in order (so ids stay ascending per cell). Returns false on no
+ * memory or over the limit.
+ */
+static bool assemble(builder *b)
+{
+    geo_index *ix = b->ix;
+    const size_t ncell = (size_t)ix->ncols * ix->nrows;
+    bool ok = false;
+    uint32_t *cnt = calloc(ncell, sizeof(*cnt));
+    uint32_t *words = calloc(ncell, sizeof(*words)); /* then the copy cursor */
+    ix->cells = malloc(ncell * sizeof(*ix->cells));
+    if (!cnt || !words || !ix->cells)
+        goto out;
+    size_t pos = 0;
+    for (size_t k = 0; k < b->nrec; k++) {
+        const uint32_t c = b->rcell[k];
+        const uint64_t h1 = b->w[pos + 1].u;
+        const size_t len = 2 + 4 * (size_t)(uint32_t)h1 + (size_t)(h1 >> 32);
+        cnt[c]++;
+        words[c] += (uint32_t)len; /* total is under MAX_BLOB_WORDS */
+        ix->cells[c] = (uint32_t)b->w[pos].u; /* the id, kept for direct cells */
+        pos += len;
+    }
+    size_t off = 0;
+    for (size_t c = 0; c < ncell; c++) {
+        if (cnt[c] == 0) {
+            ix->cells[c] = CELL_NONE;
+        } else if (cnt[c] == 1 && words[c] == 2) {
+            /* one header-only record: emit_record() kept it, so its parity
+             * is odd and the whole cell lies inside that shape */
+            ix->cells[c] |= CELL_DIRECT;
+        } else {
+            ix->cells[c] = (uint32_t)off;
+            const size_t len = 1 + (size_t)words[c];
+            words[c] = (uint32_t)off + 1;
+            off += len;
+            if (off > MAX_BLOB_WORDS) {
+                b->too_big = true;
+                goto out;
+            }
+        }
+    }
+    ix->nwords = off;
+    ix->blob = malloc((off ? off : 1) * sizeof(*ix->blob));
+    if (!ix->blob)
+        goto out;
+    for (size_t c = 0; c < ncell; c++)
+        if (!(ix->cells[c] & CELL_DIRECT))
+            ix->blob[ix->cells[c]].u = cnt[c];
+    pos = 0;
+    for (size_t k = 0; k < b->nrec; k++) {
+        const uint32_t c = b->rcell[k];
+        const uint64_t h1 = b->w[pos + 1].u;
+        const size_t len = 2 + 4 * (size_t)(uint32_t)h1 + (size_t)(h1 >> 32);
+        if (!(ix->cells[c] & CELL_DIRECT)) {
+            memcpy(ix->blob + words[c], b->w + pos, len * sizeof(*b->w));
+            words[c] += (uint32_t)len;
+        }
+        pos += len;
+    }
+    ok = true;
+out:
+    free(cnt);
+    free(words);
+    return ok;
+}
+
+geo_index *geo_index_build(const geo_shape *const *shapes, uint32_t n, wg_why *why)
+{
+    if (n > GEO_INDEX_MAX_SHAPES) {
+        wg_fail(why, WG_ERR_INVALID, "shapes", "more than %u shapes", GEO_INDEX_MAX_SHAPES);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!shapes[i]) {
+            wg_fail(why, WG_ERR_INVALID, "shapes", "shape %u is missing", i);
+            return NULL;
+        }
+    }
+    geo_index *ix = calloc(1, sizeof(*ix));
+    if (!ix) {
+        wg_fail(why, WG_ERR_NOMEM, "shapes", "out of memory building the index");
+        return NULL;
+    }
+    ix->n = n;
+    if (n == 0)
+        return ix; /* 0 x 0 grid: every point is outside */
+    choose_grid(ix, shapes, n);
+    builder b = {.ix = ix};
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = build_shape(&b, i, shapes[i]);
+    if (ok)
+        ok = assemble(&b);
+    const bool too_big = b.too_big;
+    builder_free(&b);
+    if (!ok) {
+        if (too_big)
+            wg_fail(why, WG_ERR_INVALID, "shapes", "the shapes are too complex to index");
+        else
+            wg_fail(why, WG_ERR_NOMEM, "shapes", "out of memory building the index");
+        geo_index_free(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+void geo_index_free(geo_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->cells);
+    free(ix->blob);
+    free(ix);
+}
+
+/* ---- lookups ------------------------------------------------------------- */
+
+/* The cell entry for (lon, lat), or CELL_NONE outside the grid or for NaN
+ * and infinities (the negated test catches them). */
+static inline uint32_t cell_entry(const geo_index *ix, double lon, double lat)
+{
+    const double fx = (lon - ix->ox) * ix->inv_cw;
+    const double fy = (lat - ix->oy) * ix->inv_ch;
+    if (!(fx >= 0 && fy >= 0 && fx < ix->fcols && fy < ix->frows))
+        return CELL_NONE;
+    return ix->cells[(size_t)(uint32_t)fy * ix->ncols + (uint32_t)fx];
+}
+
+/* Parity of one record at (lon, lat); *w moves past the record. */
+static inline unsigned record_parity(const ix_word **wp, double lon, double lat)
+{
+    const ix_word *w = *wp;
+    const uint64_t h1 = w[1].u;
+    unsigned par = (unsigned)(w[0].u >> 32);
+    const uint32_t ne = (uint32_t)h1, nt = (uint32_t)(h1 >> 32);
+    w += 2;
+    for (uint32_t k = 0; k < ne; k++, w += 4)
+        par ^= geo_edge_crosses(w[0].d, w[1].d, w[2].d, w[3].d, lon, lat);
+    for (uint32_t k = 0; k < nt; k++, w++)
+        par ^= lat >= w->d;
+    *wp = w;
+    return par & 1;
+}
+
+int32_t geo_index_locate(const geo_index *ix, double lon, double lat)
+{
+    const uint32_t e = cell_entry(ix, lon, lat);
+    if (e & CELL_DIRECT)
+        return e == CELL_NONE ? -1 : (int32_t)(e & ~CELL_DIRECT);
+    const ix_word *w = ix->blob + e;
+    const uint32_t nrec = (uint32_t)w->u;
+    w++;
+    for (uint32_t r = 0; r < nrec; r++) {
+        const uint32_t id = (uint32_t)w->u;
+        if (record_parity(&w, lon, lat))
+            return (int32_t)id;
+    }
+    return -1;
+}
+
+uint32_t geo_index_locate_all(const geo_index *ix, double lon, double lat, int32_t *out,
+                              uint32_t cap)
+{
+    const uint32_t e = cell_entry(ix, lon, lat);
+    if (e & CELL_DIRECT) {
+        if (e == CELL_NONE)
+            return 0;
+        if (cap > 0)
+            out[0] = (int32_t)(e & ~CELL_DIRECT);
+        return 1;
+    }
+    const ix_word *w = ix->blob + e;
+    const uint32_t nrec = (uint32_t)w->u;
+    uint32_t found = 0;
+    w++;
+    for (uint32_t r = 0; r < nrec; r++) {
+        const uint32_t id = (uint32_t)w->u;
+        if (record_parity(&w, lon, lat)) {
+            if (found < cap)
+                out[found] = (int32_t)id;
+            found++;
+        }
+    }
+    return found;
+}
+
+uint32_t geo_index_count(const geo_index *ix)
+{
+    return ix->n;
+}
+
+size_t geo_index_bytes(const geo_index *ix)
+{
+    return sizeof(*ix) + (size_t)ix->ncols * ix->nrows * sizeof(*ix->cells) +
+           ix->nwords * sizeof(*ix->blob);
+}
