@@ -34,6 +34,12 @@ static const unsigned perm_roles[PERM_COUNT] = {
     [PERM_DEPTS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
                         R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER) | R(ROLE_DEPARTMENT_STAFF),
     [PERM_DEPTS_WRITE] = R(ROLE_ADMIN),
+    [PERM_GRIDS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
+                        R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER) | R(ROLE_DEPARTMENT_STAFF) |
+                        R(ROLE_AUDITOR),
+    [PERM_GRIDS_WRITE] = R(ROLE_ADMIN) | R(ROLE_LEADER),
+    [PERM_GRIDS_STAFF] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF),
+    [PERM_LOCATE] = ALL_ROLES,
 };
 
 const char *actor_role_name(role_id r)

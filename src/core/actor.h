@@ -39,6 +39,10 @@ typedef enum {
     PERM_AUDIT_READ,    /* read the audit log */
     PERM_DEPTS_READ,    /* list departments */
     PERM_DEPTS_WRITE,   /* create departments */
+    PERM_GRIDS_READ,    /* the grid tree, its staff (masked) and parties */
+    PERM_GRIDS_WRITE,   /* create, change, delete grids (in scope) */
+    PERM_GRIDS_STAFF,   /* set a grid's staff and parties (in scope) */
+    PERM_LOCATE,        /* which grids contain a point */
     PERM_COUNT
 } perm_id;
 

@@ -31,9 +31,11 @@
  */
 #include "geo/index.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef union {
     double d;
@@ -47,6 +49,8 @@ typedef union {
 #endif
 #define MAX_CELLS (1u << 24)
 #define MAX_BLOB_WORDS 0x7fffffffu
+#define MASK_EDGES 32u
+#define FORMAT_PLAIN 0xffffffffu
 
 struct geo_index {
     uint32_t n;            /* shapes */
@@ -66,6 +70,11 @@ struct geo_index {
 typedef struct {
     double ax, ay, by, dxdy, xmin, xmax;
 } bedge;
+
+/* A test of the masked format: an edge as geo_edge_crosses takes it. */
+typedef struct {
+    double ax, ay, by, dxdy;
+} cedge;
 
 /* What one edge does to the cells of one row. */
 typedef enum { IT_EDGE, IT_FLIP, IT_THRESH } item_kind;
@@ -98,6 +107,14 @@ typedef struct {
     size_t nthr, capthr;
     uint32_t *ex; /* stored edges of the current cell */
     size_t nex, capex;
+    /* assembly */
+    size_t *roff; /* offset of each record in w */
+    ix_word *out; /* the blob being encoded */
+    size_t nout, capout;
+    cedge uniq[MASK_EDGES]; /* unique tests of the cell being encoded */
+    uint32_t nuniq;
+    uint64_t *recw; /* its masked records */
+    size_t nrecw, caprecw;
 } builder;
 
 /*
@@ -134,6 +151,30 @@ static void builder_free(builder *b)
     free(b->its);
     free(b->thr);
     free(b->ex);
+    free(b->roff);
+    free(b->out);
+    free(b->recw);
+}
+
+/*
+ * malloc for the two big lookup arrays. Random lookups touch a new page
+ * nearly every time, so past a few MB the arrays are aligned to 2 MB and
+ * offered to transparent huge pages (a hint: if the kernel says no, the
+ * memory is simply used as is). Free with free(). NULL on no memory.
+ */
+static void *big_alloc(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < 2 * huge)
+        return malloc(n ? n : 1);
+    void *p = NULL;
+    const size_t rounded = (n + huge - 1) / huge * huge;
+    if (posix_memalign(&p, huge, rounded))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 /* Lower and upper bound of grid slot k grown by GEO_SLACK; every test in
@@ -433,73 +474,188 @@ static void choose_grid(geo_index *ix, const geo_shape *const *shapes, uint32_t 
     ix->inv_ch = 1 / ix->ch;
 }
 
+/* The record at w: its length in words. */
+static size_t record_len(const ix_word *w)
+{
+    return 2 + 4 * (size_t)(uint32_t)w[1].u + (size_t)(w[1].u >> 32);
+}
+
+/* Append n words to b->out, returning where they go, or NULL on no memory
+ * or over the limit. */
+static ix_word *out_take(builder *b, size_t n)
+{
+    if (b->nout + n > MAX_BLOB_WORDS) {
+        b->too_big = true;
+        return NULL;
+    }
+    if (!grow(&b->out, &b->capout, b->nout + n, sizeof(*b->out)))
+        return NULL;
+    b->nout += n;
+    return b->out + b->nout - n;
+}
+
+/* Find e among the cell's unique edges or add it; *bit gets its mask bit.
+ * False when the cell already has MASK_EDGES others (use the plain
+ * format). */
+static bool uniq_edge(builder *b, cedge e, uint32_t *bit)
+{
+    uint32_t k = 0;
+    while (k < b->nuniq && !(b->uniq[k].ax == e.ax && b->uniq[k].ay == e.ay &&
+                             b->uniq[k].by == e.by && b->uniq[k].dxdy == e.dxdy))
+        k++;
+    if (k == b->nuniq) {
+        if (k == MASK_EDGES)
+            return false;
+        b->uniq[b->nuniq++] = e;
+    }
+    *bit = (uint32_t)1 << k;
+    return true;
+}
+
 /*
- * Turn the builder's records into ix->cells and ix->blob: count records
- * and words per cell, mark direct cells, lay out the blob, copy the
- * records in order (so ids stay ascending per cell). Returns false on no
- * memory or over the limit.
+ * Try the masked format for the records recs[0..n) of one cell: collect
+ * the unique tests (edges, thresholds as pseudo-edges, odd constant parity
+ * as the ALWAYS pseudo-edge) and one mask per record into b->uniq and
+ * b->recw. Returns false if more than MASK_EDGES tests are needed, or on no
+ * memory (then *oom is set).
+ */
+static bool try_masked(builder *b, const uint32_t *recs, uint32_t n, bool *oom)
+{
+    b->nuniq = 0;
+    b->nrecw = 0;
+    if (!grow(&b->recw, &b->caprecw, n, sizeof(*b->recw))) {
+        *oom = true;
+        return false;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        const ix_word *w = b->w + b->roff[recs[k]];
+        const uint32_t id = (uint32_t)w[0].u, ne = (uint32_t)w[1].u;
+        const uint32_t nt = (uint32_t)(w[1].u >> 32);
+        uint32_t mask = 0, bit;
+        if ((w[0].u >> 32) & 1) {
+            if (!uniq_edge(b, (cedge){DBL_MAX, -DBL_MAX, DBL_MAX, 0}, &bit))
+                return false;
+            mask ^= bit;
+        }
+        const ix_word *e = w + 2;
+        for (uint32_t i = 0; i < ne; i++, e += 4) {
+            if (!uniq_edge(b, (cedge){e[0].d, e[1].d, e[2].d, e[3].d}, &bit))
+                return false;
+            mask ^= bit;
+        }
+        for (uint32_t i = 0; i < nt; i++, e++) {
+            if (!uniq_edge(b, (cedge){DBL_MAX, e->d, DBL_MAX, 0}, &bit))
+                return false;
+            mask ^= bit;
+        }
+        if (mask) /* tests that cancel out: the shape misses the cell */
+            b->recw[b->nrecw++] = (uint64_t)id | (uint64_t)mask << 32;
+    }
+    return true;
+}
+
+/*
+ * Encode cell c from its records recs[0..n) (ascending ids): set
+ * ix->cells[c] and append its data to b->out. Returns false on no memory
+ * or over the limit.
+ */
+static bool encode_cell(builder *b, size_t c, const uint32_t *recs, uint32_t n)
+{
+    geo_index *ix = b->ix;
+    bool oom = false;
+    if (n == 0) {
+        ix->cells[c] = CELL_NONE;
+        return true;
+    }
+    if (try_masked(b, recs, n, &oom)) {
+        if (b->nrecw == 0) {
+            ix->cells[c] = CELL_NONE;
+            return true;
+        }
+        if (b->nrecw == 1 && b->nuniq == 1 && b->uniq[0].ay == -DBL_MAX) {
+            /* one shape, ALWAYS its only test: the cell lies inside it */
+            ix->cells[c] = CELL_DIRECT | (uint32_t)b->recw[0];
+            return true;
+        }
+        ix_word *w = out_take(b, 1 + 4 * (size_t)b->nuniq + b->nrecw);
+        if (!w)
+            return false;
+        ix->cells[c] = (uint32_t)(w - b->out);
+        w[0].u = (uint64_t)b->nrecw | (uint64_t)b->nuniq << 32;
+        w++;
+        for (uint32_t k = 0; k < b->nuniq; k++, w += 4) {
+            w[0].d = b->uniq[k].ax;
+            w[1].d = b->uniq[k].ay;
+            w[2].d = b->uniq[k].by;
+            w[3].d = b->uniq[k].dxdy;
+        }
+        for (uint32_t k = 0; k < b->nrecw; k++)
+            w[k].u = b->recw[k];
+        return true;
+    }
+    if (oom)
+        return false;
+    size_t len = 1;
+    for (uint32_t k = 0; k < n; k++)
+        len += record_len(b->w + b->roff[recs[k]]);
+    ix_word *w = out_take(b, len);
+    if (!w)
+        return false;
+    ix->cells[c] = (uint32_t)(w - b->out);
+    w[0].u = (uint64_t)n | (uint64_t)FORMAT_PLAIN << 32;
+    w++;
+    for (uint32_t k = 0; k < n; k++) {
+        const ix_word *r = b->w + b->roff[recs[k]];
+        const size_t rl = record_len(r);
+        memcpy(w, r, rl * sizeof(*w));
+        w += rl;
+    }
+    return true;
+}
+
+/*
+ * Turn the builder's records into ix->cells and ix->blob: group the
+ * records by cell (a stable counting sort, so ids stay ascending), encode
+ * each cell, and copy the result into its final, huge-page friendly home.
+ * Returns false on no memory or over the limit.
  */
 static bool assemble(builder *b)
 {
     geo_index *ix = b->ix;
     const size_t ncell = (size_t)ix->ncols * ix->nrows;
     bool ok = false;
-    uint32_t *cnt = calloc(ncell, sizeof(*cnt));
-    uint32_t *words = calloc(ncell, sizeof(*words)); /* then the copy cursor */
-    ix->cells = malloc(ncell * sizeof(*ix->cells));
-    if (!cnt || !words || !ix->cells)
+    uint32_t *start = calloc(ncell + 1, sizeof(*start));
+    uint32_t *order = malloc((b->nrec ? b->nrec : 1) * sizeof(*order));
+    b->roff = malloc((b->nrec ? b->nrec : 1) * sizeof(*b->roff));
+    ix->cells = big_alloc(ncell * sizeof(*ix->cells));
+    if (!start || !order || !b->roff || !ix->cells)
         goto out;
     size_t pos = 0;
     for (size_t k = 0; k < b->nrec; k++) {
-        const uint32_t c = b->rcell[k];
-        const uint64_t h1 = b->w[pos + 1].u;
-        const size_t len = 2 + 4 * (size_t)(uint32_t)h1 + (size_t)(h1 >> 32);
-        cnt[c]++;
-        words[c] += (uint32_t)len; /* total is under MAX_BLOB_WORDS */
-        ix->cells[c] = (uint32_t)b->w[pos].u; /* the id, kept for direct cells */
-        pos += len;
+        b->roff[k] = pos;
+        pos += record_len(b->w + pos);
+        start[b->rcell[k] + 1]++;
     }
-    size_t off = 0;
+    for (size_t c = 0; c < ncell; c++)
+        start[c + 1] += start[c];
+    for (size_t k = 0; k < b->nrec; k++)
+        order[start[b->rcell[k]]++] = (uint32_t)k;
+    /* start[c] is now the end of cell c's records */
     for (size_t c = 0; c < ncell; c++) {
-        if (cnt[c] == 0) {
-            ix->cells[c] = CELL_NONE;
-        } else if (cnt[c] == 1 && words[c] == 2) {
-            /* one header-only record: emit_record() kept it, so its parity
-             * is odd and the whole cell lies inside that shape */
-            ix->cells[c] |= CELL_DIRECT;
-        } else {
-            ix->cells[c] = (uint32_t)off;
-            const size_t len = 1 + (size_t)words[c];
-            words[c] = (uint32_t)off + 1;
-            off += len;
-            if (off > MAX_BLOB_WORDS) {
-                b->too_big = true;
-                goto out;
-            }
-        }
+        const uint32_t first = c ? start[c - 1] : 0;
+        if (!encode_cell(b, c, order + first, start[c] - first))
+            goto out;
     }
-    ix->nwords = off;
-    ix->blob = malloc((off ? off : 1) * sizeof(*ix->blob));
+    ix->nwords = b->nout;
+    ix->blob = big_alloc(b->nout * sizeof(*ix->blob));
     if (!ix->blob)
         goto out;
-    for (size_t c = 0; c < ncell; c++)
-        if (!(ix->cells[c] & CELL_DIRECT))
-            ix->blob[ix->cells[c]].u = cnt[c];
-    pos = 0;
-    for (size_t k = 0; k < b->nrec; k++) {
-        const uint32_t c = b->rcell[k];
-        const uint64_t h1 = b->w[pos + 1].u;
-        const size_t len = 2 + 4 * (size_t)(uint32_t)h1 + (size_t)(h1 >> 32);
-        if (!(ix->cells[c] & CELL_DIRECT)) {
-            memcpy(ix->blob + words[c], b->w + pos, len * sizeof(*b->w));
-            words[c] += (uint32_t)len;
-        }
-        pos += len;
-    }
+    if (b->nout)
+        memcpy(ix->blob, b->out, b->nout * sizeof(*ix->blob));
     ok = true;
 out:
-    free(cnt);
-    free(words);
+    free(start);
+    free(order);
     return ok;
 }
 
@@ -565,7 +721,7 @@ static inline uint32_t cell_entry(const geo_index *ix, double lon, double lat)
     return ix->cells[(size_t)(uint32_t)fy * ix->ncols + (uint32_t)fx];
 }
 
-/* Parity of one record at (lon, lat); *w moves past the record. */
+/* Parity of one plain-format record at (lon, lat); *wp moves past it. */
 static inline unsigned record_parity(const ix_word **wp, double lon, double lat)
 {
     const ix_word *w = *wp;
@@ -581,14 +737,31 @@ static inline unsigned record_parity(const ix_word **wp, double lon, double lat)
     return par & 1;
 }
 
+/* Masked format: one bit per unique test of the cell, for (lon, lat). */
+static inline uint32_t cell_mask(const ix_word *w, uint32_t ne, double lon, double lat)
+{
+    uint32_t mask = 0;
+    for (uint32_t k = 0; k < ne; k++, w += 4)
+        mask |= (uint32_t)geo_edge_crosses(w[0].d, w[1].d, w[2].d, w[3].d, lon, lat) << k;
+    return mask;
+}
+
 int32_t geo_index_locate(const geo_index *ix, double lon, double lat)
 {
     const uint32_t e = cell_entry(ix, lon, lat);
     if (e & CELL_DIRECT)
         return e == CELL_NONE ? -1 : (int32_t)(e & ~CELL_DIRECT);
     const ix_word *w = ix->blob + e;
-    const uint32_t nrec = (uint32_t)w->u;
+    const uint32_t nrec = (uint32_t)w->u, ne = (uint32_t)(w->u >> 32);
     w++;
+    if (ne != FORMAT_PLAIN) {
+        const uint32_t mask = cell_mask(w, ne, lon, lat);
+        w += 4 * (size_t)ne;
+        for (uint32_t r = 0; r < nrec; r++)
+            if (__builtin_parity((uint32_t)(w[r].u >> 32) & mask))
+                return (int32_t)(uint32_t)w[r].u;
+        return -1;
+    }
     for (uint32_t r = 0; r < nrec; r++) {
         const uint32_t id = (uint32_t)w->u;
         if (record_parity(&w, lon, lat))
@@ -609,9 +782,21 @@ uint32_t geo_index_locate_all(const geo_index *ix, double lon, double lat, int32
         return 1;
     }
     const ix_word *w = ix->blob + e;
-    const uint32_t nrec = (uint32_t)w->u;
+    const uint32_t nrec = (uint32_t)w->u, ne = (uint32_t)(w->u >> 32);
     uint32_t found = 0;
     w++;
+    if (ne != FORMAT_PLAIN) {
+        const uint32_t mask = cell_mask(w, ne, lon, lat);
+        w += 4 * (size_t)ne;
+        for (uint32_t r = 0; r < nrec; r++) {
+            if (__builtin_parity((uint32_t)(w[r].u >> 32) & mask)) {
+                if (found < cap)
+                    out[found] = (int32_t)(uint32_t)w[r].u;
+                found++;
+            }
+        }
+        return found;
+    }
     for (uint32_t r = 0; r < nrec; r++) {
         const uint32_t id = (uint32_t)w->u;
         if (record_parity(&w, lon, lat)) {

@@ -115,6 +115,8 @@ wg_err h_me(http_req *r)
         {PERM_USERS_READ, "users.read"},     {PERM_USERS_WRITE, "users.write"},
         {PERM_PII_REVEAL, "pii.reveal"},     {PERM_AUDIT_READ, "audit.read"},
         {PERM_DEPTS_READ, "departments.read"}, {PERM_DEPTS_WRITE, "departments.write"},
+        {PERM_GRIDS_READ, "grids.read"},     {PERM_GRIDS_WRITE, "grids.write"},
+        {PERM_GRIDS_STAFF, "grids.staff"},   {PERM_LOCATE, "locate"},
     };
     for (size_t i = 0; perms && i < WG_ARRAY_LEN(names); i++)
         if (actor_can(a, names[i].p))

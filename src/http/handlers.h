@@ -38,6 +38,21 @@ wg_err h_apikey_revoke(http_req *r);
 /* h_audit.c */
 wg_err h_audit_list(http_req *r);
 
+/* h_grids.c */
+wg_err h_grids_list(http_req *r);
+wg_err h_grid_create(http_req *r);
+wg_err h_grid_get(http_req *r);
+wg_err h_grid_update(http_req *r);
+wg_err h_grid_delete(http_req *r);
+wg_err h_grid_children(http_req *r);
+wg_err h_grid_geojson(http_req *r);
+wg_err h_grid_staff_get(http_req *r);
+wg_err h_grid_staff_put(http_req *r);
+wg_err h_grid_parties_get(http_req *r);
+wg_err h_grid_parties_put(http_req *r);
+wg_err h_locate(http_req *r);
+wg_err h_locate_batch(http_req *r);
+
 /* h_departments.c */
 wg_err h_departments_list(http_req *r);
 wg_err h_department_create(http_req *r);

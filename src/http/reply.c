@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The one table from wg_err to HTTP status. No default: a new error value
@@ -20,6 +21,7 @@ int http_status_of(wg_err rc)
     case WG_ERR_UNAUTHORIZED: return 401;
     case WG_ERR_FORBIDDEN: return 403;
     case WG_ERR_NOT_FOUND: return 404;
+    case WG_ERR_OUTSIDE_COVERAGE: return 404;
     case WG_ERR_METHOD: return 405;
     case WG_ERR_CONFLICT: return 409;
     case WG_ERR_PRECONDITION: return 412;
@@ -70,7 +72,14 @@ void reply_error(http_req *r, wg_err rc)
             e = buf_json_escape(&b, r->err_field, strlen(r->err_field));
     }
     if (!e)
-        e = buf_puts(&b, "\"}}\n");
+        e = buf_puts(&b, "\"");
+    if (!e && r->err_details) {
+        char *d = json_dumps(r->err_details, JSON_COMPACT);
+        e = d ? buf_printf(&b, ",\"details\":%s", d) : WG_ERR_NOMEM;
+        free(d);
+    }
+    if (!e)
+        e = buf_puts(&b, "}}\n");
     r->status = http_status_of(rc);
     r->ctype = "application/json";
     if (e) {

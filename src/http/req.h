@@ -82,6 +82,11 @@ struct http_req {
     /* the error, when a handler fails */
     const char *err_field;
     const char *err_msg;
+    json_t *err_details; /* optional, added to the error as "details";
+                            freed with the request (arena_defer it) */
+
+    /* run after the write transaction commits (e.g. rebuild an index) */
+    void (*after_commit)(http_req *r);
 };
 
 /* This thread's database connection; NULL when it cannot be opened. */
@@ -92,6 +97,8 @@ const wg_config *req_config(http_req *r);
 const vault *req_vault(http_req *r);
 throttle *req_throttle(http_req *r);
 const session_policy *req_policy(http_req *r);
+struct locsvc;
+struct locsvc *req_locator(http_req *r);
 
 
 /* Append an audit row for this request (actor, request id, address,

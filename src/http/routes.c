@@ -50,6 +50,30 @@ const http_route http_routes[] = {
     /* audit */
     {HTTP_GET, "/api/audit", h_audit_list, BODY_NONE, 0, PERM_AUDIT_READ, NULL, false},
 
+    /* grids */
+    {HTTP_GET, "/api/grids", h_grids_list, BODY_NONE, 0, PERM_GRIDS_READ, NULL, false},
+    {HTTP_POST, "/api/grids", h_grid_create, BODY_JSON, 16 * WG_MIB, PERM_GRIDS_WRITE,
+     "grid.create", false},
+    {HTTP_GET, "/api/grids/{code}", h_grid_get, BODY_NONE, 0, PERM_GRIDS_READ, NULL, false},
+    {HTTP_PUT, "/api/grids/{code}", h_grid_update, BODY_JSON, 16 * WG_MIB, PERM_GRIDS_WRITE,
+     "grid.update", false},
+    {HTTP_DELETE, "/api/grids/{code}", h_grid_delete, BODY_NONE, 0, PERM_GRIDS_WRITE,
+     "grid.delete", false},
+    {HTTP_GET, "/api/grids/{code}/children", h_grid_children, BODY_NONE, 0, PERM_GRIDS_READ, NULL,
+     false},
+    {HTTP_GET, "/api/grids/{code}/geojson", h_grid_geojson, BODY_NONE, 0, PERM_GRIDS_READ, NULL,
+     false},
+    {HTTP_GET, "/api/grids/{code}/staff", h_grid_staff_get, BODY_NONE, 0, PERM_GRIDS_READ, NULL,
+     false},
+    {HTTP_PUT, "/api/grids/{code}/staff", h_grid_staff_put, BODY_JSON, KB(64), PERM_GRIDS_STAFF,
+     "grid.staff", false},
+    {HTTP_GET, "/api/grids/{code}/parties", h_grid_parties_get, BODY_NONE, 0, PERM_GRIDS_READ,
+     NULL, false},
+    {HTTP_PUT, "/api/grids/{code}/parties", h_grid_parties_put, BODY_JSON, KB(64),
+     PERM_GRIDS_STAFF, "grid.parties", false},
+    {HTTP_GET, "/api/locate", h_locate, BODY_NONE, 0, PERM_LOCATE, NULL, false},
+    {HTTP_POST, "/api/locate", h_locate_batch, BODY_JSON, 2 * WG_MIB, PERM_LOCATE, NULL, false},
+
     /* departments */
     {HTTP_GET, "/api/departments", h_departments_list, BODY_NONE, 0, PERM_DEPTS_READ, NULL, false},
     {HTTP_POST, "/api/departments", h_department_create, BODY_JSON, KB(4), PERM_DEPTS_WRITE,

@@ -11,6 +11,7 @@
  */
 #include "http/server.h"
 #include "core/audit.h"
+#include "core/locator.h"
 #include "core/session.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -43,6 +44,7 @@ struct http_server {
     const vault *vault;
     throttle *throttle;
     session_policy policy;
+    locsvc *locs;
     metrics *m;
     const char **route_names;
     uint16_t port;
@@ -364,6 +366,8 @@ static wg_err run_handler(http_req *r)
             e = store_commit(db);
         if (e)
             req_fail(r, e, NULL, "could not record the change");
+        else if (r->after_commit)
+            r->after_commit(r);
     }
     if (e) {
         store_rollback(db);
@@ -572,8 +576,23 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                                  .memlimit = cfg->password_memlimit,
                                  .free_tries_login = (int)cfg->login_free_tries,
                                  .free_tries_addr = (int)cfg->addr_free_tries};
-    if (!(s->throttle = throttle_new()))
+    if (!(s->throttle = throttle_new()) || !(s->locs = locsvc_new()))
         goto nomem;
+    {
+        /* The first index, before the first request. */
+        wg_why why = {0};
+        store *db = store_pool_get(pool);
+        if (!db || locsvc_rebuild(s->locs, db, &why)) {
+            snprintf(err, errcap, "cannot build the grid index: %s",
+                     why.msg[0] ? why.msg : "the database does not answer");
+            locsvc_free(s->locs);
+            throttle_free(s->throttle);
+            metrics_free(s->m);
+            free(s->route_names);
+            free(s);
+            return WG_ERR_STORE;
+        }
+    }
     s->route_names = calloc(http_routes_count, sizeof(*s->route_names));
     if (!s->route_names)
         goto nomem;
@@ -605,6 +624,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
         int sys = errno;
         snprintf(err, errcap, "cannot listen on %s%s%s", cfg->listen, sys ? ": " : "",
                  sys ? strerror(sys) : "");
+        locsvc_free(s->locs);
         throttle_free(s->throttle);
         metrics_free(s->m);
         free(s->route_names);
@@ -616,6 +636,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     *out = s;
     return WG_OK;
 nomem:
+    locsvc_free(s->locs);
     throttle_free(s->throttle);
     metrics_free(s->m);
     free(s->route_names);
@@ -647,6 +668,7 @@ void server_stop(http_server *s, int grace_seconds)
         log_warn("http: %d request(s) still running after %d s; closing them", left,
                  grace_seconds);
     MHD_stop_daemon(s->d);
+    locsvc_free(s->locs);
     throttle_free(s->throttle);
     metrics_free(s->m);
     free(s->route_names);
@@ -695,6 +717,11 @@ throttle *req_throttle(http_req *r)
 const session_policy *req_policy(http_req *r)
 {
     return &r->srv->policy;
+}
+
+locsvc *req_locator(http_req *r)
+{
+    return r->srv->locs;
 }
 
 const char *req_param(http_req *r, const char *name)

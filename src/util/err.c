@@ -32,6 +32,7 @@ const char *wg_strerror(wg_err rc)
     case WG_ERR_UNAUTHORIZED: return "authentication is required";
     case WG_ERR_FORBIDDEN: return "not allowed";
     case WG_ERR_NOT_FOUND: return "not found";
+    case WG_ERR_OUTSIDE_COVERAGE: return "the point lies outside every grid";
     case WG_ERR_METHOD: return "method not allowed on this path";
     case WG_ERR_CONFLICT: return "conflicts with the current state";
     case WG_ERR_PRECONDITION: return "the resource has changed since it was read";
@@ -62,6 +63,7 @@ const char *wg_errcode(wg_err rc)
     case WG_ERR_UNAUTHORIZED: return "unauthorized";
     case WG_ERR_FORBIDDEN: return "forbidden";
     case WG_ERR_NOT_FOUND: return "not_found";
+    case WG_ERR_OUTSIDE_COVERAGE: return "outside_coverage";
     case WG_ERR_METHOD: return "method_not_allowed";
     case WG_ERR_CONFLICT: return "conflict";
     case WG_ERR_PRECONDITION: return "precondition_failed";

@@ -17,6 +17,7 @@ typedef enum {
     WG_ERR_UNAUTHORIZED,
     WG_ERR_FORBIDDEN,
     WG_ERR_NOT_FOUND,
+    WG_ERR_OUTSIDE_COVERAGE, /* a point no grid contains */
     WG_ERR_METHOD,      /* path known, method not allowed */
     WG_ERR_CONFLICT,
     WG_ERR_PRECONDITION,

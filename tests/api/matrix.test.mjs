@@ -13,6 +13,8 @@ import { startServer, req, adminToken, makeUser, login } from './lib.mjs';
 
 const ROLES = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff', 'citizen', 'auditor'];
 const STAFF = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff'];
+const GRID_READERS = [...STAFF, 'auditor'];
+const square = { type: 'Polygon', coordinates: [[[113.60, 34.73], [113.61, 34.73], [113.61, 34.74], [113.60, 34.74], [113.60, 34.73]]] };
 
 // allow: 'public' (no login needed), 'any' (any logged-in role), or a list.
 // path may be a function of the role (for endpoints that change things).
@@ -36,6 +38,19 @@ const MATRIX = [
   { route: 'POST /api/users/{login}/api-keys', allow: ['admin'], path: '/api/users/victim/api-keys', body: (r) => ({ name: `key by ${r}` }) },
   { route: 'DELETE /api/users/{login}/api-keys/{id}', allow: ['admin'], path: '/api/users/victim/api-keys/999999' },
   { route: 'GET /api/audit', allow: ['auditor'] },
+  { route: 'GET /api/grids', allow: GRID_READERS },
+  { route: 'POST /api/grids', allow: ['admin', 'leader'], body: () => ({ code: '41010200800401', name: 'x', level: 'l2', parent: '410102008', geometry: square }) },
+  { route: 'GET /api/grids/{code}', allow: GRID_READERS, path: '/api/grids/410102008' },
+  { route: 'PUT /api/grids/{code}', allow: ['admin', 'leader'], path: '/api/grids/410102008', body: () => ({ name: 'x', level: 'l1', geometry: square }) },
+  { route: 'DELETE /api/grids/{code}', allow: ['admin', 'leader'], path: '/api/grids/410102008' },
+  { route: 'GET /api/grids/{code}/children', allow: GRID_READERS, path: '/api/grids/410102008/children' },
+  { route: 'GET /api/grids/{code}/geojson', allow: GRID_READERS, path: '/api/grids/410102008/geojson' },
+  { route: 'GET /api/grids/{code}/staff', allow: GRID_READERS, path: '/api/grids/410102008/staff' },
+  { route: 'PUT /api/grids/{code}/staff', allow: ['admin', 'leader', 'community_staff'], path: '/api/grids/410102008/staff', body: () => ({ staff: [] }) },
+  { route: 'GET /api/grids/{code}/parties', allow: GRID_READERS, path: '/api/grids/410102008/parties' },
+  { route: 'PUT /api/grids/{code}/parties', allow: ['admin', 'leader', 'community_staff'], path: '/api/grids/410102008/parties', body: () => ({}) },
+  { route: 'GET /api/locate', allow: 'any', path: '/api/locate?lon=113.6&lat=34.7' },
+  { route: 'POST /api/locate', allow: 'any', body: () => ({ points: [[113.6, 34.7]] }) },
   { route: 'GET /api/departments', allow: STAFF },
   { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
 ];
