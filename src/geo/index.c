@@ -31,7 +31,6 @@
  */
 #include "geo/index.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +48,8 @@ typedef union {
 #endif
 #define MAX_CELLS (1u << 24)
 #define MAX_BLOB_WORDS 0x7fffffffu
-#define MASK_EDGES 32u
-#define FORMAT_PLAIN 0xffffffffu
+#define MASK_TESTS 31u
+#define FORMAT_PLAIN 0xffffu
 
 struct geo_index {
     uint32_t n;            /* shapes */
@@ -75,6 +74,13 @@ typedef struct {
 typedef struct {
     double ax, ay, by, dxdy;
 } cedge;
+
+/* A record of the masked format before encoding: which of the cell's
+ * edges and thresholds the shape uses, and its constant parity. */
+typedef struct {
+    uint32_t id, emask, tmask;
+    unsigned parity;
+} mrecord;
 
 /* What one edge does to the cells of one row. */
 typedef enum { IT_EDGE, IT_FLIP, IT_THRESH } item_kind;
@@ -111,10 +117,11 @@ typedef struct {
     size_t *roff; /* offset of each record in w */
     ix_word *out; /* the blob being encoded */
     size_t nout, capout;
-    cedge uniq[MASK_EDGES]; /* unique tests of the cell being encoded */
-    uint32_t nuniq;
-    uint64_t *recw; /* its masked records */
-    size_t nrecw, caprecw;
+    cedge uedge[MASK_TESTS]; /* unique tests of the cell being encoded */
+    double uthr[MASK_TESTS];
+    uint32_t nuedge, nuthr;
+    mrecord *mrec; /* its records in the masked format */
+    size_t nmrec, capmrec;
 } builder;
 
 /*
@@ -153,7 +160,7 @@ static void builder_free(builder *b)
     free(b->ex);
     free(b->roff);
     free(b->out);
-    free(b->recw);
+    free(b->mrec);
 }
 
 /*
@@ -494,19 +501,34 @@ static ix_word *out_take(builder *b, size_t n)
     return b->out + b->nout - n;
 }
 
-/* Find e among the cell's unique edges or add it; *bit gets its mask bit.
- * False when the cell already has MASK_EDGES others (use the plain
- * format). */
+/* Find e among the cell's unique edges or add it; *bit gets its bit in
+ * the edge mask. False when the cell would need more than MASK_TESTS
+ * tests (use the plain format). */
 static bool uniq_edge(builder *b, cedge e, uint32_t *bit)
 {
     uint32_t k = 0;
-    while (k < b->nuniq && !(b->uniq[k].ax == e.ax && b->uniq[k].ay == e.ay &&
-                             b->uniq[k].by == e.by && b->uniq[k].dxdy == e.dxdy))
+    while (k < b->nuedge && !(b->uedge[k].ax == e.ax && b->uedge[k].ay == e.ay &&
+                              b->uedge[k].by == e.by && b->uedge[k].dxdy == e.dxdy))
         k++;
-    if (k == b->nuniq) {
-        if (k == MASK_EDGES)
+    if (k == b->nuedge) {
+        if (b->nuedge + b->nuthr == MASK_TESTS)
             return false;
-        b->uniq[b->nuniq++] = e;
+        b->uedge[b->nuedge++] = e;
+    }
+    *bit = (uint32_t)1 << k;
+    return true;
+}
+
+/* The same for a threshold; *bit is its bit in the threshold mask. */
+static bool uniq_thresh(builder *b, double t, uint32_t *bit)
+{
+    uint32_t k = 0;
+    while (k < b->nuthr && b->uthr[k] != t)
+        k++;
+    if (k == b->nuthr) {
+        if (b->nuedge + b->nuthr == MASK_TESTS)
+            return false;
+        b->uthr[b->nuthr++] = t;
     }
     *bit = (uint32_t)1 << k;
     return true;
@@ -514,42 +536,38 @@ static bool uniq_edge(builder *b, cedge e, uint32_t *bit)
 
 /*
  * Try the masked format for the records recs[0..n) of one cell: collect
- * the unique tests (edges, thresholds as pseudo-edges, odd constant parity
- * as the ALWAYS pseudo-edge) and one mask per record into b->uniq and
- * b->recw. Returns false if more than MASK_EDGES tests are needed, or on no
- * memory (then *oom is set).
+ * the cell's unique edges and thresholds into b->uedge and b->uthr, and for
+ * each record the tests it uses into b->mrec (records whose tests cancel
+ * out are dropped). Returns false if more than MASK_TESTS tests are needed,
+ * or on no memory (then *oom is set).
  */
 static bool try_masked(builder *b, const uint32_t *recs, uint32_t n, bool *oom)
 {
-    b->nuniq = 0;
-    b->nrecw = 0;
-    if (!grow(&b->recw, &b->caprecw, n, sizeof(*b->recw))) {
+    b->nuedge = 0;
+    b->nuthr = 0;
+    b->nmrec = 0;
+    if (!grow(&b->mrec, &b->capmrec, n, sizeof(*b->mrec))) {
         *oom = true;
         return false;
     }
     for (uint32_t k = 0; k < n; k++) {
         const ix_word *w = b->w + b->roff[recs[k]];
-        const uint32_t id = (uint32_t)w[0].u, ne = (uint32_t)w[1].u;
-        const uint32_t nt = (uint32_t)(w[1].u >> 32);
-        uint32_t mask = 0, bit;
-        if ((w[0].u >> 32) & 1) {
-            if (!uniq_edge(b, (cedge){DBL_MAX, -DBL_MAX, DBL_MAX, 0}, &bit))
-                return false;
-            mask ^= bit;
-        }
+        const uint32_t ne = (uint32_t)w[1].u, nt = (uint32_t)(w[1].u >> 32);
+        mrecord m = {(uint32_t)w[0].u, 0, 0, (unsigned)(w[0].u >> 32) & 1};
+        uint32_t bit;
         const ix_word *e = w + 2;
         for (uint32_t i = 0; i < ne; i++, e += 4) {
             if (!uniq_edge(b, (cedge){e[0].d, e[1].d, e[2].d, e[3].d}, &bit))
                 return false;
-            mask ^= bit;
+            m.emask ^= bit;
         }
         for (uint32_t i = 0; i < nt; i++, e++) {
-            if (!uniq_edge(b, (cedge){DBL_MAX, e->d, DBL_MAX, 0}, &bit))
+            if (!uniq_thresh(b, e->d, &bit))
                 return false;
-            mask ^= bit;
+            m.tmask ^= bit;
         }
-        if (mask) /* tests that cancel out: the shape misses the cell */
-            b->recw[b->nrecw++] = (uint64_t)id | (uint64_t)mask << 32;
+        if (m.emask || m.tmask || m.parity) /* else the tests cancel out */
+            b->mrec[b->nmrec++] = m;
     }
     return true;
 }
@@ -568,29 +586,34 @@ static bool encode_cell(builder *b, size_t c, const uint32_t *recs, uint32_t n)
         return true;
     }
     if (try_masked(b, recs, n, &oom)) {
-        if (b->nrecw == 0) {
+        if (b->nmrec == 0) {
             ix->cells[c] = CELL_NONE;
             return true;
         }
-        if (b->nrecw == 1 && b->nuniq == 1 && b->uniq[0].ay == -DBL_MAX) {
-            /* one shape, ALWAYS its only test: the cell lies inside it */
-            ix->cells[c] = CELL_DIRECT | (uint32_t)b->recw[0];
+        const mrecord *m = b->mrec;
+        if (b->nmrec == 1 && !m->emask && !m->tmask) {
+            /* one shape, odd parity whatever the point: inside it */
+            ix->cells[c] = CELL_DIRECT | m->id;
             return true;
         }
-        ix_word *w = out_take(b, 1 + 4 * (size_t)b->nuniq + b->nrecw);
+        ix_word *w = out_take(b, 1 + 4 * (size_t)b->nuedge + b->nuthr + b->nmrec);
         if (!w)
             return false;
         ix->cells[c] = (uint32_t)(w - b->out);
-        w[0].u = (uint64_t)b->nrecw | (uint64_t)b->nuniq << 32;
+        w[0].u = (uint64_t)b->nmrec | (uint64_t)b->nuedge << 32 | (uint64_t)b->nuthr << 48;
         w++;
-        for (uint32_t k = 0; k < b->nuniq; k++, w += 4) {
-            w[0].d = b->uniq[k].ax;
-            w[1].d = b->uniq[k].ay;
-            w[2].d = b->uniq[k].by;
-            w[3].d = b->uniq[k].dxdy;
+        for (uint32_t k = 0; k < b->nuedge; k++, w += 4) {
+            w[0].d = b->uedge[k].ax;
+            w[1].d = b->uedge[k].ay;
+            w[2].d = b->uedge[k].by;
+            w[3].d = b->uedge[k].dxdy;
         }
-        for (uint32_t k = 0; k < b->nrecw; k++)
-            w[k].u = b->recw[k];
+        for (uint32_t k = 0; k < b->nuthr; k++, w++)
+            w->d = b->uthr[k];
+        for (uint32_t k = 0; k < b->nmrec; k++, m++) {
+            const uint32_t mask = m->emask | m->tmask << b->nuedge | (uint32_t)m->parity << 31;
+            w[k].u = (uint64_t)m->id | (uint64_t)mask << 32;
+        }
         return true;
     }
     if (oom)
@@ -737,13 +760,28 @@ static inline unsigned record_parity(const ix_word **wp, double lon, double lat)
     return par & 1;
 }
 
-/* Masked format: one bit per unique test of the cell, for (lon, lat). */
-static inline uint32_t cell_mask(const ix_word *w, uint32_t ne, double lon, double lat)
+/*
+ * Masked format: the mask of the cell's tests that (lon, lat) passes, bit
+ * k for edge k, bit ne + k for threshold k, bit 31 always set (it stands
+ * for the records' constant parity). *wp moves to the records.
+ */
+static inline uint32_t cell_mask(const ix_word **wp, uint64_t head, double lon, double lat)
 {
-    uint32_t mask = 0;
+    const ix_word *w = *wp;
+    const uint32_t ne = (uint32_t)(head >> 32) & 0xffff, nt = (uint32_t)(head >> 48);
+    uint32_t mask = (uint32_t)1 << 31;
     for (uint32_t k = 0; k < ne; k++, w += 4)
         mask |= (uint32_t)geo_edge_crosses(w[0].d, w[1].d, w[2].d, w[3].d, lon, lat) << k;
+    for (uint32_t k = 0; k < nt; k++, w++)
+        mask |= (uint32_t)(lat >= w->d) << (ne + k);
+    *wp = w;
     return mask;
+}
+
+/* True if the cell data at w (past its head word) is in the plain format. */
+static inline bool is_plain(uint64_t head)
+{
+    return ((head >> 32) & 0xffff) == FORMAT_PLAIN;
 }
 
 int32_t geo_index_locate(const geo_index *ix, double lon, double lat)
@@ -752,11 +790,12 @@ int32_t geo_index_locate(const geo_index *ix, double lon, double lat)
     if (e & CELL_DIRECT)
         return e == CELL_NONE ? -1 : (int32_t)(e & ~CELL_DIRECT);
     const ix_word *w = ix->blob + e;
-    const uint32_t nrec = (uint32_t)w->u, ne = (uint32_t)(w->u >> 32);
+    __builtin_prefetch(w + 8); /* the cell's second line, in parallel */
+    const uint64_t head = w->u;
+    const uint32_t nrec = (uint32_t)head;
     w++;
-    if (ne != FORMAT_PLAIN) {
-        const uint32_t mask = cell_mask(w, ne, lon, lat);
-        w += 4 * (size_t)ne;
+    if (!is_plain(head)) {
+        const uint32_t mask = cell_mask(&w, head, lon, lat);
         for (uint32_t r = 0; r < nrec; r++)
             if (__builtin_parity((uint32_t)(w[r].u >> 32) & mask))
                 return (int32_t)(uint32_t)w[r].u;
@@ -782,12 +821,12 @@ uint32_t geo_index_locate_all(const geo_index *ix, double lon, double lat, int32
         return 1;
     }
     const ix_word *w = ix->blob + e;
-    const uint32_t nrec = (uint32_t)w->u, ne = (uint32_t)(w->u >> 32);
+    const uint64_t head = w->u;
+    const uint32_t nrec = (uint32_t)head;
     uint32_t found = 0;
     w++;
-    if (ne != FORMAT_PLAIN) {
-        const uint32_t mask = cell_mask(w, ne, lon, lat);
-        w += 4 * (size_t)ne;
+    if (!is_plain(head)) {
+        const uint32_t mask = cell_mask(&w, head, lon, lat);
         for (uint32_t r = 0; r < nrec; r++) {
             if (__builtin_parity((uint32_t)(w[r].u >> 32) & mask)) {
                 if (found < cap)

