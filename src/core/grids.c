@@ -449,7 +449,14 @@ wg_err grids_save(store *s, const grid_policy *p, const grid_input *in, bool cre
             check_inside(p, rep, kids.items[i].code, kids.items[i].level, kids.items[i].shape,
                          in->code, shape);
     if (rep->errors) {
-        e = wg_fail(why, WG_ERR_INVALID, "geometry", "%s", rep->items[0].msg);
+        /* Name the first error, not a warning that came before it. */
+        const char *msg = "the grid fails a check";
+        for (int i = 0; i < rep->n; i++)
+            if (rep->items[i].error) {
+                msg = rep->items[i].msg;
+                break;
+            }
+        e = wg_fail(why, WG_ERR_INVALID, "geometry", "%s", msg);
         goto out;
     }
 

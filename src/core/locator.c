@@ -54,6 +54,7 @@ static wg_err add_grid(void *ctx, const store_grid *g)
     snprintf(x->code, sizeof(x->code), "%s", g->code);
     snprintf(x->name, sizeof(x->name), "%s", g->name);
     snprintf(x->division_code, sizeof(x->division_code), "%s", g->division_code);
+    snprintf(x->kind, sizeof(x->kind), "%s", g->kind);
     if (!grids_level_parse(g->level, &x->level))
         return WG_ERR_STORE;
     /* The parent's code is resolved after the scan. */
@@ -268,8 +269,8 @@ json_t *locator_hit_json(const locator *l, const loc_hit *hit, bool inside)
     }
     for (int i = 0; i < hit->ndedicated; i++) {
         const loc_grid *g = &l->grids[hit->dedicated[i]];
-        json_array_append_new(ded, json_pack("{s:s, s:s, s:s}", "code", g->code, "name", g->name,
-                                             "level", "dedicated"));
+        json_array_append_new(ded, json_pack("{s:s, s:s, s:s, s:s}", "code", g->code, "name",
+                                             g->name, "level", "dedicated", "kind", g->kind));
     }
     return json_pack("{s:b, s:o, s:o}", "inside", inside, "chain", chain, "dedicated", ded);
 }

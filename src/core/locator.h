@@ -24,6 +24,7 @@ typedef struct {
     grid_level level;
     int32_t parent; /* position of the parent, -1 for none */
     char division_code[16];
+    char kind[32]; /* dedicated grids: school, hospital, ... */
 } loc_grid;
 
 typedef struct {

@@ -43,9 +43,7 @@ typedef union {
 
 #define CELL_DIRECT 0x80000000u
 #define CELL_NONE 0xffffffffu
-#ifndef CELLS_PER_SHAPE
-#define CELLS_PER_SHAPE 4u
-#endif
+#define CELLS_PER_SHAPE 8u
 #define MAX_CELLS (1u << 24)
 #define MAX_BLOB_WORDS 0x7fffffffu
 #define MASK_TESTS 31u

@@ -21,29 +21,35 @@ static const char *const names[ROLE_COUNT] = {
 
 /* The policy, written out independently of actor.c. PERM_SELF is true for
  * every role here because the test actors have a user id. */
+#define BASE [PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_LOCATE] = true
+#define STAFF BASE, [PERM_DEPTS_READ] = true, [PERM_GRIDS_READ] = true
 static const bool expect[ROLE_COUNT][PERM_COUNT] = {
-    [ROLE_ADMIN] = {[PERM_PUBLIC] = true,
-                    [PERM_SELF] = true,
+    [ROLE_ADMIN] = {STAFF,
                     [PERM_USERS_READ] = true,
                     [PERM_USERS_WRITE] = true,
                     [PERM_PII_REVEAL] = true,
                     [PERM_AUDIT_READ] = false,
-                    [PERM_DEPTS_READ] = true,
-                    [PERM_DEPTS_WRITE] = true},
-    [ROLE_LEADER] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_DEPTS_READ] = true},
-    [ROLE_COMMUNITY_STAFF] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_DEPTS_READ] = true},
-    [ROLE_GRID_CHIEF] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_DEPTS_READ] = true},
-    [ROLE_GRID_MEMBER] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_DEPTS_READ] = true},
-    [ROLE_DEPARTMENT_STAFF] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_DEPTS_READ] = true},
-    [ROLE_CITIZEN] = {[PERM_PUBLIC] = true, [PERM_SELF] = true},
-    [ROLE_AUDITOR] = {[PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_AUDIT_READ] = true},
+                    [PERM_DEPTS_WRITE] = true,
+                    [PERM_GRIDS_WRITE] = true,
+                    [PERM_GRIDS_STAFF] = true},
+    [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true},
+    [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true},
+    [ROLE_GRID_CHIEF] = {STAFF},
+    [ROLE_GRID_MEMBER] = {STAFF},
+    [ROLE_DEPARTMENT_STAFF] = {STAFF},
+    [ROLE_CITIZEN] = {BASE},
+    [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true},
 };
+#undef STAFF
+#undef BASE
 
 static const char *const perm_names[PERM_COUNT] = {
     [PERM_PUBLIC] = "public",         [PERM_SELF] = "self",
     [PERM_USERS_READ] = "users_read", [PERM_USERS_WRITE] = "users_write",
     [PERM_PII_REVEAL] = "pii_reveal", [PERM_AUDIT_READ] = "audit_read",
     [PERM_DEPTS_READ] = "depts_read", [PERM_DEPTS_WRITE] = "depts_write",
+    [PERM_GRIDS_READ] = "grids_read", [PERM_GRIDS_WRITE] = "grids_write",
+    [PERM_GRIDS_STAFF] = "grids_staff", [PERM_LOCATE] = "locate",
 };
 
 /* An actor with one grant. */
