@@ -37,6 +37,7 @@ check:
 bench: build
 	@scripts/setup.sh bench
 	bench/http/run.sh $(BUILD)/wangge
+	bench/locate/run.sh $(BUILD)/bench_locate
 
 clean:
 	rm -rf $(BUILD) $(CHECK)

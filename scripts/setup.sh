@@ -4,7 +4,8 @@
 # usage: scripts/setup.sh run|check|bench
 #   run    build tools and libraries: enough to build and serve
 #   check  + test tools: cmocka, Node.js (for the API tests)
-#   bench  + load tools: wrk and nginx (the anchor of bench/http)
+#   bench  + load tools and anchors: wrk, nginx (bench/http), PostgreSQL 15 +
+#          PostGIS 3 (bench/locate)
 #
 # Idempotent and non-interactive: it asks dpkg what is missing, and only
 # then runs apt-get update (once) and apt-get install.
@@ -18,7 +19,7 @@ pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
 case "$profile" in
     run) ;;
     check) pkgs+=(libcmocka-dev curl sqlite3) ;;
-    bench) pkgs+=(wrk nginx-light curl) ;;
+    bench) pkgs+=(wrk nginx-light curl postgresql-15 postgresql-15-postgis-3 postgresql-client-15) ;;
     *) echo "usage: $0 run|check|bench" >&2; exit 2 ;;
 esac
 

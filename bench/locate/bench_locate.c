@@ -280,6 +280,47 @@ static void report(const char *method, size_t n, double s, double ratio)
     printf("\n");
 }
 
+/* With WG_BENCH_DUMP=DIR, write the Zhengzhou tiling, the GEOS sample of
+ * points and our answers for them as CSV, so that bench/locate/run.sh can
+ * load the very same data into PostGIS and compare answers. */
+static void dump(const char *dir, const tiling *t, const geo_index *ix, const double *pts,
+                 size_t n)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/grids.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    for (uint32_t k = 0; k < t->n; k++) {
+        uint32_t np;
+        const geo_pt *p = geo_shape_ring(t->shapes[k], 0, &np);
+        fprintf(f, "%u,\"POLYGON((", k);
+        for (uint32_t i = 0; i <= np; i++)
+            fprintf(f, "%s%.17g %.17g", i ? "," : "", p[i % np].x, p[i % np].y);
+        fprintf(f, "))\"\n");
+    }
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/points.csv", dir);
+    FILE *fp = fopen(path, "w");
+    snprintf(path, sizeof(path), "%s/ours.csv", dir);
+    FILE *fo = fopen(path, "w");
+    if (!fp || !fo) {
+        perror(path);
+        exit(1);
+    }
+    for (size_t k = 0; k < n; k++) {
+        fprintf(fp, "%zu,%.17g,%.17g\n", k, pts[2 * k], pts[2 * k + 1]);
+        int32_t id = geo_index_locate(ix, pts[2 * k], pts[2 * k + 1]);
+        if (id >= 0)
+            fprintf(fo, "%zu,%d\n", k, id);
+    }
+    fclose(fp);
+    fclose(fo);
+    printf("dumped %u polygons and %zu points to %s\n", t->n, n, dir);
+}
+
 int main(int argc, char **argv)
 {
     size_t npts = 10000000;
@@ -300,6 +341,9 @@ int main(int argc, char **argv)
     tiling zz = tiling_make(319, 222, city, false);
     geo_index *ix = build_ours(&zz, "ours, Zhengzhou tiling");
     double *pts = random_points(city, npts);
+    const char *dir = getenv("WG_BENCH_DUMP");
+    if (dir && *dir)
+        dump(dir, &zz, ix, pts, GEOS_POINTS);
     size_t hits = 0;
     const double s_ours = bench_ours(ix, pts, npts, &hits);
 

@@ -22,12 +22,25 @@
  *
  * Storage. cells[] holds one uint32 per cell: CELL_DIRECT | id when the
  * cell lies inside exactly one shape with nothing varying, CELL_NONE when no
- * shape reaches it, else an offset into blob[], an array of 8-byte words:
- *   nrec, then per shape (ascending id):
- *     id | parity << 32,  nedges | nthresholds << 32,
- *     nedges x (ax, ay, by, dxdy),  nthresholds x t
- * No allocation per cell: the build appends records shape by shape to one
- * buffer, then counts per cell and copies into the final blob.
+ * shape can contain a point of it, else an offset into blob[], an array of
+ * 8-byte words. A cell's data starts with a head word
+ *   nrec | ne << 32 | nt << 48
+ * and comes in one of two formats:
+ *   - masked (ne + nt <= 31, nearly every cell): the cell's distinct
+ *     tests, ne edges (ax, ay, by, dxdy: 4 words each) then nt thresholds
+ *     (1 word each), then nrec words id | mask << 32, ascending ids. The
+ *     lookup computes one bit per test (bit k for edge k, bit ne + k for
+ *     threshold k, bit 31 always set) and a shape contains the point when
+ *     its mask picks an odd number of set bits (bit 31 of a mask is the
+ *     constant parity). An edge two neighbours share is tested once.
+ *   - plain (ne == 0xffff): nrec records, ascending ids, each
+ *       id | parity << 32,  nedges | nthresholds << 32,
+ *       nedges x (ax, ay, by, dxdy),  nthresholds x t
+ * No allocation per cell: the build appends plain records shape by shape
+ * to one buffer, groups them by cell with a counting sort, encodes each
+ * cell, and copies the result into the final blob (2 MB aligned and
+ * offered to transparent huge pages: random lookups over tens of MB would
+ * otherwise miss the TLB on nearly every call).
  */
 #include "geo/index.h"
 
@@ -63,10 +76,16 @@ struct geo_index {
 
 /* ---- build --------------------------------------------------------------- */
 
-/* A non-horizontal edge, lower end first, with its x extent. */
+/* A non-horizontal edge, lower end first, with its x extent and shape. */
 typedef struct {
     double ax, ay, by, dxdy, xmin, xmax;
+    uint32_t shape;
 } bedge;
+
+/* The grid slots a shape's grown bbox reaches. */
+typedef struct {
+    uint32_t cx0, cx1, ry0, ry1;
+} span;
 
 /* A test of the masked format: an edge as geo_edge_crosses takes it. */
 typedef struct {
@@ -93,29 +112,33 @@ typedef struct {
 typedef struct {
     geo_index *ix;
     bool too_big; /* a limit was hit, as opposed to malloc failing */
-    ix_word *w;   /* records, shape after shape */
-    size_t nw, capw;
-    uint32_t *rcell; /* cell of each record */
-    size_t nrec, caprec;
-    bedge *e; /* per-shape scratch from here on */
+    /* all shapes */
+    bedge *e; /* every non-horizontal edge, shape after shape */
     size_t ne, cape;
-    uint32_t *rowcnt; /* rows of the shape + 1 */
-    size_t caprowcnt;
-    uint32_t *rowedge; /* edge indexes bucketed by row */
-    size_t caprowedge;
+    span *spans;       /* per shape */
+    size_t *rowstart;  /* nrows + 1: incidences of each row */
+    uint32_t *inc;     /* edge indexes by row, ascending within a row */
+    /* the row being built */
+    item *it, *its; /* items of a (row, shape), and sorted by column */
+    size_t nit, capit, capits;
     uint32_t *colcnt; /* columns of the shape + 1 */
     size_t capcolcnt;
-    item *it, *its; /* items of a row, and sorted by column */
-    size_t nit, capit, capits;
     double *thr; /* thresholds in force during the sweep */
     size_t nthr, capthr;
     uint32_t *ex; /* stored edges of the current cell */
     size_t nex, capex;
-    /* assembly */
-    size_t *roff; /* offset of each record in w */
+    ix_word *w; /* plain records of the row, shape after shape */
+    size_t nw, capw;
+    uint32_t *rcol; /* column of each record */
+    size_t *roff;   /* offset of each record in w */
+    size_t nrec, caprec, caproff;
+    uint32_t *order; /* records grouped by column */
+    size_t caporder;
+    uint32_t *colstart; /* ncols + 1 */
+    /* encoding */
     ix_word *out; /* the blob being encoded */
     size_t nout, capout;
-    cedge uedge[MASK_TESTS]; /* unique tests of the cell being encoded */
+    cedge uedge[MASK_TESTS]; /* distinct tests of the cell being encoded */
     double uthr[MASK_TESTS];
     uint32_t nuedge, nuthr;
     mrecord *mrec; /* its records in the masked format */
@@ -123,10 +146,12 @@ typedef struct {
 } builder;
 
 /*
- * Make *p hold at least `need` elements of `size` bytes, growing by
- * doubling. Returns false if memory runs out (*p is then unchanged).
+ * Make the array whose pointer is at pp (any T **) hold at least `need`
+ * elements of `size` bytes, growing by doubling. The pointer is read and
+ * written with memcpy so that T * need not alias void *. Returns false if
+ * memory runs out (the array is then unchanged).
  */
-static bool grow(void *p, size_t *cap, size_t need, size_t size)
+static bool grow(void *pp, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
         return true;
@@ -136,27 +161,32 @@ static bool grow(void *p, size_t *cap, size_t need, size_t size)
             return false;
         ncap *= 2;
     }
-    void *np = realloc(*(void **)p, ncap * size);
+    void *old;
+    memcpy(&old, pp, sizeof(old));
+    void *np = realloc(old, ncap * size);
     if (!np)
         return false;
-    *(void **)p = np;
+    memcpy(pp, &np, sizeof(np));
     *cap = ncap;
     return true;
 }
 
 static void builder_free(builder *b)
 {
-    free(b->w);
-    free(b->rcell);
     free(b->e);
-    free(b->rowcnt);
-    free(b->rowedge);
-    free(b->colcnt);
+    free(b->spans);
+    free(b->rowstart);
+    free(b->inc);
     free(b->it);
     free(b->its);
+    free(b->colcnt);
     free(b->thr);
     free(b->ex);
+    free(b->w);
+    free(b->rcol);
     free(b->roff);
+    free(b->order);
+    free(b->colstart);
     free(b->out);
     free(b->mrec);
 }
@@ -220,29 +250,97 @@ static uint32_t last_lo_below(double o, double size, uint32_t n, double v, bool 
     return k;
 }
 
-/* Collect the non-horizontal edges of s into b->e. False on no memory. */
-static bool collect_edges(builder *b, const geo_shape *s)
+/*
+ * Collect the non-horizontal edges of every shape into b->e (with their
+ * shape id) and each shape's span of grid slots into b->spans. False on no
+ * memory or over the limit.
+ */
+static bool collect_edges(builder *b, const geo_shape *const *shapes, uint32_t n)
 {
-    b->ne = 0;
-    if (!grow(&b->e, &b->cape, geo_shape_point_count(s), sizeof(*b->e)))
+    const geo_index *ix = b->ix;
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += geo_shape_point_count(shapes[i]);
+    if (total > UINT32_MAX) {
+        b->too_big = true;
         return false;
-    for (uint32_t r = 0; r < geo_shape_ring_count(s); r++) {
-        uint32_t n;
-        const geo_pt *p = geo_shape_ring(s, r, &n);
-        for (uint32_t i = 0, j = n - 1; i < n; j = i++) {
-            geo_pt a = p[j], c = p[i];
-            if (a.y == c.y)
-                continue; /* never crosses */
-            if (a.y > c.y) {
-                geo_pt t = a;
-                a = c;
-                c = t;
+    }
+    b->spans = malloc((size_t)n * sizeof(*b->spans));
+    if (!b->spans || !grow(&b->e, &b->cape, (size_t)total, sizeof(*b->e)))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const geo_shape *s = shapes[i];
+        const geo_bbox bb = geo_shape_bbox(s);
+        b->spans[i] = (span){first_hi_above(ix->ox, ix->cw, ix->ncols, bb.min_x, true),
+                             last_lo_below(ix->ox, ix->cw, ix->ncols, bb.max_x, true),
+                             first_hi_above(ix->oy, ix->ch, ix->nrows, bb.min_y, true),
+                             last_lo_below(ix->oy, ix->ch, ix->nrows, bb.max_y, true)};
+        for (uint32_t r = 0; r < geo_shape_ring_count(s); r++) {
+            uint32_t np;
+            const geo_pt *p = geo_shape_ring(s, r, &np);
+            for (uint32_t k = 0, j = np - 1; k < np; j = k++) {
+                geo_pt a = p[j], c = p[k];
+                if (a.y == c.y)
+                    continue; /* never crosses */
+                if (a.y > c.y) {
+                    geo_pt t = a;
+                    a = c;
+                    c = t;
+                }
+                /* dxdy exactly as geo_shape_contains() computes it */
+                b->e[b->ne++] = (bedge){a.x,
+                                        a.y,
+                                        c.y,
+                                        (c.x - a.x) / (c.y - a.y),
+                                        a.x < c.x ? a.x : c.x,
+                                        a.x < c.x ? c.x : a.x,
+                                        i};
             }
-            /* dxdy exactly as geo_shape_contains() computes it */
-            b->e[b->ne++] = (bedge){a.x, a.y, c.y, (c.x - a.x) / (c.y - a.y),
-                                    a.x < c.x ? a.x : c.x, a.x < c.x ? c.x : a.x};
         }
     }
+    return true;
+}
+
+/*
+ * Bucket the edges by the grid rows they overlap (ay < slot_hi, by >
+ * slot_lo), within their shape's rows: b->inc[b->rowstart[r] ..
+ * b->rowstart[r + 1]) lists row r's edges, ascending, hence grouped by
+ * shape in id order. False on no memory.
+ */
+static bool bucket_rows(builder *b)
+{
+    const geo_index *ix = b->ix;
+    b->rowstart = calloc((size_t)ix->nrows + 1, sizeof(*b->rowstart));
+    if (!b->rowstart)
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < b->ne; k++) {
+            const bedge *e = &b->e[k];
+            const span *sp = &b->spans[e->shape];
+            uint32_t lo = first_hi_above(ix->oy, ix->ch, ix->nrows, e->ay, false);
+            uint32_t hi = last_lo_below(ix->oy, ix->ch, ix->nrows, e->by, false);
+            lo = lo < sp->ry0 ? sp->ry0 : lo;
+            hi = hi > sp->ry1 ? sp->ry1 : hi;
+            for (uint32_t r = lo; r <= hi; r++) {
+                if (pass == 0)
+                    b->rowstart[r + 1]++;
+                else
+                    b->inc[b->rowstart[r]++] = (uint32_t)k;
+            }
+        }
+        if (pass == 0) {
+            for (uint32_t r = 0; r < ix->nrows; r++)
+                b->rowstart[r + 1] += b->rowstart[r];
+            /* rowstart[r] is now the start of row r */
+            b->inc = malloc((b->rowstart[ix->nrows] ? b->rowstart[ix->nrows] : 1) *
+                            sizeof(*b->inc));
+            if (!b->inc)
+                return false;
+        }
+    }
+    /* the filling pass moved each start to the row's end: shift back */
+    memmove(b->rowstart + 1, b->rowstart, (size_t)ix->nrows * sizeof(*b->rowstart));
+    b->rowstart[0] = 0;
     return true;
 }
 
@@ -271,10 +369,11 @@ static bool toggle_thresh(builder *b, double t)
     return true;
 }
 
-/* Append the record of shape `id` for `cell` from the sweep state, unless
- * it is empty (no edge, no threshold, even parity: the shape cannot
- * contain a point of the cell). False on no memory or over the limit. */
-static bool emit_record(builder *b, uint32_t cell, uint32_t id, unsigned parity)
+/* Append the record of shape `id` for column `col` of the current row
+ * from the sweep state, unless it is empty (no edge, no threshold, even
+ * parity: the shape cannot contain a point of the cell). False on no
+ * memory or over the limit. */
+static bool emit_record(builder *b, uint32_t col, uint32_t id, unsigned parity)
 {
     if (b->nex == 0 && b->nthr == 0 && !parity)
         return true;
@@ -284,7 +383,8 @@ static bool emit_record(builder *b, uint32_t cell, uint32_t id, unsigned parity)
         return false;
     }
     if (!grow(&b->w, &b->capw, b->nw + len, sizeof(*b->w)) ||
-        !grow(&b->rcell, &b->caprec, b->nrec + 1, sizeof(*b->rcell)))
+        !grow(&b->rcol, &b->caprec, b->nrec + 1, sizeof(*b->rcol)) ||
+        !grow(&b->roff, &b->caproff, b->nrec + 1, sizeof(*b->roff)))
         return false;
     ix_word *w = b->w + b->nw;
     w[0].u = (uint64_t)id | (uint64_t)parity << 32;
@@ -299,8 +399,9 @@ static bool emit_record(builder *b, uint32_t cell, uint32_t id, unsigned parity)
     }
     for (size_t k = 0; k < b->nthr; k++)
         w[k].d = b->thr[k];
+    b->rcol[b->nrec] = col;
+    b->roff[b->nrec++] = b->nw;
     b->nw += len;
-    b->rcell[b->nrec++] = cell;
     return true;
 }
 
@@ -372,65 +473,7 @@ static bool build_row(builder *b, uint32_t id, uint32_t row, uint32_t cx0, uint3
                 break;
             }
         }
-        if (!emit_record(b, row * ix->ncols + cx0 + c, id, parity))
-            return false;
-    }
-    return true;
-}
-
-/*
- * Add the records of shape `id` to the builder: every cell of the grid
- * its grown bbox reaches, row by row. Returns false on no memory or over
- * the limit.
- */
-static bool build_shape(builder *b, uint32_t id, const geo_shape *s)
-{
-    const geo_index *ix = b->ix;
-    if (!collect_edges(b, s))
-        return false;
-    if (b->ne == 0)
-        return true; /* flat: contains nothing */
-    const geo_bbox bb = geo_shape_bbox(s);
-    const uint32_t cx0 = first_hi_above(ix->ox, ix->cw, ix->ncols, bb.min_x, true);
-    const uint32_t cx1 = last_lo_below(ix->ox, ix->cw, ix->ncols, bb.max_x, true);
-    const uint32_t ry0 = first_hi_above(ix->oy, ix->ch, ix->nrows, bb.min_y, true);
-    const uint32_t ry1 = last_lo_below(ix->oy, ix->ch, ix->nrows, bb.max_y, true);
-    const uint32_t nr = ry1 - ry0 + 1;
-
-    /* Bucket the edges by the rows they overlap: ay < slot_hi, by > slot_lo. */
-    if (!grow(&b->rowcnt, &b->caprowcnt, (size_t)nr + 1, sizeof(*b->rowcnt)))
-        return false;
-    memset(b->rowcnt, 0, ((size_t)nr + 1) * sizeof(*b->rowcnt));
-    size_t total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t k = 0; k < b->ne; k++) {
-            const bedge *e = &b->e[k];
-            uint32_t lo = first_hi_above(ix->oy, ix->ch, ix->nrows, e->ay, false);
-            uint32_t hi = last_lo_below(ix->oy, ix->ch, ix->nrows, e->by, false);
-            if (lo < ry0)
-                lo = ry0;
-            if (hi > ry1)
-                hi = ry1;
-            for (uint32_t r = lo; r <= hi; r++) {
-                if (pass == 0)
-                    b->rowcnt[r - ry0 + 1]++;
-                else
-                    b->rowedge[b->rowcnt[r - ry0]++] = (uint32_t)k;
-            }
-        }
-        if (pass == 0) {
-            for (uint32_t r = 0; r < nr; r++)
-                b->rowcnt[r + 1] += b->rowcnt[r];
-            total = b->rowcnt[nr];
-            /* rowcnt[r] is now the start of row r */
-            if (!grow(&b->rowedge, &b->caprowedge, total, sizeof(*b->rowedge)))
-                return false;
-        }
-    }
-    /* after the filling pass rowcnt[r] is the end of row r */
-    for (uint32_t r = 0; r < nr; r++) {
-        const uint32_t start = r ? b->rowcnt[r - 1] : 0;
-        if (!build_row(b, id, ry0 + r, cx0, cx1, b->rowedge + start, b->rowcnt[r] - start))
+        if (!emit_record(b, cx0 + c, id, parity))
             return false;
     }
     return true;
@@ -635,49 +678,71 @@ static bool encode_cell(builder *b, size_t c, const uint32_t *recs, uint32_t n)
 }
 
 /*
- * Turn the builder's records into ix->cells and ix->blob: group the
- * records by cell (a stable counting sort, so ids stay ascending), encode
- * each cell, and copy the result into its final, huge-page friendly home.
- * Returns false on no memory or over the limit.
+ * Encode the cells of grid row `row` from the records b->w holds for it:
+ * group them by column (a stable counting sort, so ids stay ascending)
+ * and encode each cell. False on no memory or over the limit.
  */
-static bool assemble(builder *b)
+static bool encode_row(builder *b, uint32_t row)
+{
+    const geo_index *ix = b->ix;
+    const uint32_t ncols = ix->ncols;
+    memset(b->colstart, 0, ((size_t)ncols + 1) * sizeof(*b->colstart));
+    if (!grow(&b->order, &b->caporder, b->nrec, sizeof(*b->order)))
+        return false;
+    for (size_t k = 0; k < b->nrec; k++)
+        b->colstart[b->rcol[k] + 1]++;
+    for (uint32_t c = 0; c < ncols; c++)
+        b->colstart[c + 1] += b->colstart[c];
+    for (size_t k = 0; k < b->nrec; k++)
+        b->order[b->colstart[b->rcol[k]]++] = (uint32_t)k;
+    /* colstart[c] is now the end of column c's records */
+    for (uint32_t c = 0; c < ncols; c++) {
+        const uint32_t first = c ? b->colstart[c - 1] : 0;
+        if (!encode_cell(b, (size_t)row * ncols + c, b->order + first,
+                         b->colstart[c] - first))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Build the grid row by row: for each row, each shape with edges in it
+ * (ascending id) adds its records, then the row's cells are encoded. At
+ * the end the blob moves to its final, huge-page friendly home. False on
+ * no memory or over the limit.
+ */
+static bool build_rows(builder *b)
 {
     geo_index *ix = b->ix;
     const size_t ncell = (size_t)ix->ncols * ix->nrows;
-    bool ok = false;
-    uint32_t *start = calloc(ncell + 1, sizeof(*start));
-    uint32_t *order = malloc((b->nrec ? b->nrec : 1) * sizeof(*order));
-    b->roff = malloc((b->nrec ? b->nrec : 1) * sizeof(*b->roff));
     ix->cells = big_alloc(ncell * sizeof(*ix->cells));
-    if (!start || !order || !b->roff || !ix->cells)
-        goto out;
-    size_t pos = 0;
-    for (size_t k = 0; k < b->nrec; k++) {
-        b->roff[k] = pos;
-        pos += record_len(b->w + pos);
-        start[b->rcell[k] + 1]++;
-    }
-    for (size_t c = 0; c < ncell; c++)
-        start[c + 1] += start[c];
-    for (size_t k = 0; k < b->nrec; k++)
-        order[start[b->rcell[k]]++] = (uint32_t)k;
-    /* start[c] is now the end of cell c's records */
-    for (size_t c = 0; c < ncell; c++) {
-        const uint32_t first = c ? start[c - 1] : 0;
-        if (!encode_cell(b, c, order + first, start[c] - first))
-            goto out;
+    b->colstart = malloc(((size_t)ix->ncols + 1) * sizeof(*b->colstart));
+    if (!ix->cells || !b->colstart)
+        return false;
+    for (uint32_t r = 0; r < ix->nrows; r++) {
+        b->nw = 0;
+        b->nrec = 0;
+        const size_t end = b->rowstart[r + 1];
+        for (size_t j = b->rowstart[r]; j < end;) {
+            const uint32_t id = b->e[b->inc[j]].shape;
+            size_t k = j;
+            while (k < end && b->e[b->inc[k]].shape == id)
+                k++;
+            const span *sp = &b->spans[id];
+            if (!build_row(b, id, r, sp->cx0, sp->cx1, b->inc + j, (uint32_t)(k - j)))
+                return false;
+            j = k;
+        }
+        if (!encode_row(b, r))
+            return false;
     }
     ix->nwords = b->nout;
     ix->blob = big_alloc(b->nout * sizeof(*ix->blob));
     if (!ix->blob)
-        goto out;
+        return false;
     if (b->nout)
         memcpy(ix->blob, b->out, b->nout * sizeof(*ix->blob));
-    ok = true;
-out:
-    free(start);
-    free(order);
-    return ok;
+    return true;
 }
 
 geo_index *geo_index_build(const geo_shape *const *shapes, uint32_t n, wg_why *why)
@@ -702,11 +767,7 @@ geo_index *geo_index_build(const geo_shape *const *shapes, uint32_t n, wg_why *w
         return ix; /* 0 x 0 grid: every point is outside */
     choose_grid(ix, shapes, n);
     builder b = {.ix = ix};
-    bool ok = true;
-    for (uint32_t i = 0; ok && i < n; i++)
-        ok = build_shape(&b, i, shapes[i]);
-    if (ok)
-        ok = assemble(&b);
+    const bool ok = collect_edges(&b, shapes, n) && bucket_rows(&b) && build_rows(&b);
     const bool too_big = b.too_big;
     builder_free(&b);
     if (!ok) {

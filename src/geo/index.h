@@ -11,16 +11,22 @@
  * even-odd, half-open crossing rule: see geo/shape.h), so on a tiling a
  * point on a shared edge or vertex is found in exactly one shape.
  *
- * Design: a uniform grid over the shapes' bounding box, with about four
- * cells per shape (more when shapes have many edges). For each cell and
- * each shape whose box reaches the cell, the build reduces the ray test to
- * what varies inside the cell: the edges that pass through the cell, the
- * y values of edge ends to the right of the cell (where the ray's crossing
- * count changes with the point's y), and one constant parity bit for the
- * edges right of the cell spanning its whole row. Cells lying inside a
- * single shape with nothing crossing them answer from the cell table alone.
- * Cells span the data bounding box, so widely scattered shapes waste cells;
- * the index suits one city or region at a time.
+ * Design: a uniform grid over the shapes' bounding box, with about eight
+ * cells per shape (one per edge when shapes have more edges than that, at
+ * most 16M cells). For each cell and each shape whose box reaches the
+ * cell, the build reduces the ray test to what varies inside the cell: the
+ * edges that pass through the cell, the y values of edge ends to the right
+ * of the cell (where the ray's crossing count changes with the point's y),
+ * and one constant parity bit for the edges right of the cell spanning its
+ * whole row. A cell stores its distinct tests once and one bit mask per
+ * shape, so a lookup is one cell-table read plus, unless the cell lies
+ * inside a single shape, one short contiguous read of a few tests.
+ * Memory: about 600 bytes per shape for a city tiling of quadrilaterals
+ * (42 MB for 70,818 of them); build about 0.5 s per 70,000 such shapes.
+ * The cells are uniform over the data bounding box, so widely scattered
+ * shapes waste cells, and where a boundary is far denser than the average
+ * (a detailed river bank among city blocks) a cell holds many edges: the
+ * index suits one city or region at a time.
  */
 #ifndef WG_GEO_INDEX_H
 #define WG_GEO_INDEX_H

@@ -25,8 +25,13 @@
  * a horizontal edge); a point on a boundary nobody shares belongs to the
  * polygon when the polygon lies to its right (above, for a horizontal
  * edge), so a tiling keeps its left and bottom border and loses its right
- * and top one. Exactness assumes the compiler does not fuse the multiply-add
- * in geo_edge_crosses (GCC's default under -std=c17 is -ffp-contract=off).
+ * and top one. (Within rounding distance, ~1e-13 degrees, of a vertex
+ * where three or more edges meet, floating point could in principle give
+ * such a point to none or two; the index then says what this rule says.)
+ * Bit-for-bit agreement with the index assumes the compiler does not fuse
+ * the multiply-add in geo_edge_crosses differently in the two places
+ * (GCC's default under -std=c17 is -ffp-contract=off, and x86-64 without
+ * -march has no FMA anyway).
  */
 #ifndef WG_GEO_SHAPE_H
 #define WG_GEO_SHAPE_H

@@ -184,7 +184,8 @@ static void check_random(const geo_index *ix, const shape_list *l, geo_bbox b, u
     }
 }
 
-/* Every vertex of every shape, and the midpoints of their edges. */
+/* Every vertex of every shape, its nearest neighbours in floating point,
+ * and points halfway along and level with its edges. */
 static void check_vertices(const geo_index *ix, const shape_list *l)
 {
     for (uint32_t i = 0; i < l->n; i++) {
@@ -194,6 +195,10 @@ static void check_vertices(const geo_index *ix, const shape_list *l)
             for (uint32_t k = 0; k < n; k++) {
                 const geo_pt a = p[k], b = p[(k + 1) % n];
                 check_point(ix, l, a.x, a.y);
+                check_point(ix, l, nextafter(a.x, -INFINITY), a.y);
+                check_point(ix, l, nextafter(a.x, INFINITY), a.y);
+                check_point(ix, l, a.x, nextafter(a.y, -INFINITY));
+                check_point(ix, l, a.x, nextafter(a.y, INFINITY));
                 check_point(ix, l, (a.x + b.x) / 2, (a.y + b.y) / 2);
                 check_point(ix, l, a.x, (a.y + b.y) / 2);
                 check_point(ix, l, (a.x + b.x) / 2, a.y);
