@@ -290,3 +290,20 @@ test('export grids, then import them into another database: the same tree', asyn
   assert.equal(r.status, 1);
   assert.match(r.stderr, /grids\.geojson:1:\d+/);
 });
+
+test('grids check: exit 1 and the issue with its area when the tree is broken', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const copy = path.join(path.dirname(srv.db), 'broken.db');
+  execFileSync('sqlite3', [srv.db, `.backup '${copy}'`]);
+  execFileSync('cp', [srv.db + '.key', copy + '.key']);
+  // Give one micro-grid its neighbour's polygon: the two now overlap.
+  execFileSync('sqlite3', [copy, `UPDATE grids SET geometry = (SELECT geometry FROM grids WHERE code = '410102008004010102') WHERE code = '410102008004010101'`]);
+  const r = cli(['grids', 'check', '--db', copy]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /^error\s+overlap\s+grids 410102008004010101 and 410102008004010102 overlap by [\d.]+ m²$/m);
+  assert.match(r.stdout, /^warning\s+gap\s+the children of 4101020080040101 leave [\d.]+ m² of it uncovered$/m);
+  const sub = cli(['grids', 'check', '--root', '41010200800601', '--db', copy]);
+  assert.equal(sub.status, 0, sub.stdout);
+  const relaxed = cli(['grids', 'check', '--db', copy, '--grid-overlap', 'warning']);
+  assert.equal(relaxed.status, 0);
+});
