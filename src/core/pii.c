@@ -187,6 +187,21 @@ bool pii_phone_valid(const char *s, char *out, size_t cap, const char **why)
     size_t len = strnlen(s, 64);
     if (len >= 64)
         return fail(why, "is too long");
+    /* People write 138-1234-5678, 138 1234 5678, +86 138...: spaces are
+     * separators everywhere, dashes too in a mobile number; a landline
+     * keeps its one dash, which says where the area code ends. */
+    char t[64];
+    size_t k = 0;
+    size_t first = strspn(s, " ");
+    bool landline = s[first] == '0';
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && (landline || s[i] != '-'))
+            t[k++] = s[i];
+    t[k] = '\0';
+    if (!k)
+        return fail(why, "is missing");
+    s = t;
+    len = k;
 
     const char *p = s;
     bool prefixed = false;

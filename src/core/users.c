@@ -11,6 +11,8 @@
 
 #define PHONE_AD "users.phone"
 #define PHONE_DOMAIN "phone"
+#define ID_AD "users.id_number"
+#define ID_DOMAIN "id_number"
 
 bool users_login_ok(const char *login, wg_why *why)
 {
@@ -122,6 +124,27 @@ static wg_err set_phone(const vault *v, store_user *u, const char *phone, wg_why
     return WG_OK;
 }
 
+/* Seal, index and mask a citizen ID number into u; "" or NULL clears it. */
+static wg_err set_id(const vault *v, store_user *u, const char *id, wg_why *why)
+{
+    u->id_sealed_len = 0;
+    u->id_bidx[0] = u->id_masked[0] = '\0';
+    if (!id || !*id)
+        return WG_OK;
+    char norm[19];
+    const char *reason = NULL;
+    if (!pii_id_number_valid(id, norm, &reason))
+        return wg_fail(why, WG_ERR_INVALID, "id_number", "invalid citizen ID number: %s",
+                       reason ? reason : "not an ID number");
+    wg_err e = vault_encrypt(v, norm, strlen(norm), ID_AD, u->id_sealed, sizeof(u->id_sealed),
+                             &u->id_sealed_len);
+    if (e)
+        return e;
+    vault_blind_index(v, ID_DOMAIN, norm, u->id_bidx);
+    pii_mask_id_number(norm, u->id_masked);
+    return WG_OK;
+}
+
 static void stamp(char *out, size_t cap)
 {
     log_timestamp(out, cap);
@@ -150,6 +173,8 @@ wg_err users_create(store *s, const vault *v, const user_new *in, uint64_t memli
     snprintf(u.login, sizeof(u.login), "%s", in->login);
     snprintf(u.display_name, sizeof(u.display_name), "%s", in->display_name);
     wg_err e = set_phone(v, &u, in->phone, why);
+    if (!e)
+        e = set_id(v, &u, in->id_number, why);
     if (e)
         return e;
     if ((e = auth_password_hash(in->password, memlimit, u.password_hash)))
@@ -173,7 +198,7 @@ static wg_err get_user(store *s, const char *login, store_user *u, wg_why *why)
 }
 
 wg_err users_update(store *s, const vault *v, const char *login, const char *display_name,
-                    const char *phone, wg_why *why)
+                    const char *phone, const char *id_number, wg_why *why)
 {
     store_user u;
     wg_err e = get_user(s, login, &u, why);
@@ -185,6 +210,8 @@ wg_err users_update(store *s, const vault *v, const char *login, const char *dis
         snprintf(u.display_name, sizeof(u.display_name), "%s", display_name);
     }
     if (phone && (e = set_phone(v, &u, phone, why)))
+        return e;
+    if (id_number && (e = set_id(v, &u, id_number, why)))
         return e;
     stamp(u.updated_at, sizeof(u.updated_at));
     return store_user_update(s, &u);
@@ -265,4 +292,32 @@ wg_err users_reveal_phone(const vault *v, const store_user *u, char *out, size_t
         return WG_ERR_NOT_FOUND;
     size_t n = 0;
     return vault_decrypt(v, u->phone_sealed, u->phone_sealed_len, PHONE_AD, out, cap, &n);
+}
+
+wg_err users_reveal_id(const vault *v, const store_user *u, char *out, size_t cap)
+{
+    if (!u->id_sealed_len)
+        return WG_ERR_NOT_FOUND;
+    size_t n = 0;
+    return vault_decrypt(v, u->id_sealed, u->id_sealed_len, ID_AD, out, cap, &n);
+}
+
+wg_err users_find(store *s, const vault *v, const char *what, const char *value, store_user *out,
+                  wg_why *why)
+{
+    char norm[32], bidx[65];
+    const char *reason = NULL;
+    if (strcmp(what, "id") == 0) {
+        char id[19];
+        if (!pii_id_number_valid(value, id, &reason))
+            return wg_fail(why, WG_ERR_INVALID, "id_number", "invalid citizen ID number: %s",
+                           reason ? reason : "");
+        vault_blind_index(v, ID_DOMAIN, id, bidx);
+    } else {
+        if (!pii_phone_valid(value, norm, sizeof(norm), &reason))
+            return wg_fail(why, WG_ERR_INVALID, "phone", "invalid phone number: %s",
+                           reason ? reason : "");
+        vault_blind_index(v, PHONE_DOMAIN, norm, bidx);
+    }
+    return store_user_find_bidx(s, what, bidx, out);
 }

@@ -19,6 +19,7 @@ typedef struct {
     const char *display_name;
     const char *password;
     const char *phone;    /* NULL: none */
+    const char *id_number; /* citizen ID (GB 11643); NULL: none */
     const store_grant *grants;
     int ngrants;
 } user_new;
@@ -38,9 +39,10 @@ wg_err users_parse_grant(store *s, const char *role, const char *scope, store_gr
 wg_err users_create(store *s, const vault *v, const user_new *in, uint64_t memlimit, int64_t *id,
                     wg_why *why);
 
-/* Change display name and/or phone (NULL: unchanged; "" phone: remove). */
+/* Change display name, phone and/or citizen ID number (NULL: unchanged;
+ * "" phone or ID number: remove). */
 wg_err users_update(store *s, const vault *v, const char *login, const char *display_name,
-                    const char *phone, wg_why *why);
+                    const char *phone, const char *id_number, wg_why *why);
 
 wg_err users_set_password(store *s, const char *login, const char *password, uint64_t memlimit,
                           wg_why *why);
@@ -57,5 +59,13 @@ wg_err users_load_actor(store *s, int64_t user_id, actor *out);
 /* Decrypt the account's phone into out (cap bytes). WG_ERR_NOT_FOUND when
  * it has none. */
 wg_err users_reveal_phone(const vault *v, const store_user *u, char *out, size_t cap);
+/* The same for the citizen ID number. */
+wg_err users_reveal_id(const vault *v, const store_user *u, char *out, size_t cap);
+
+/* Find the account with this phone or citizen ID number (what = "phone"
+ * or "id"), by blind index: the value is validated and normalised first
+ * (WG_ERR_INVALID naming the field), nothing is decrypted. */
+wg_err users_find(store *s, const vault *v, const char *what, const char *value, store_user *out,
+                  wg_why *why);
 
 #endif

@@ -31,10 +31,11 @@ json_t *user_json(http_req *r, store *db, const store_user *u)
                                                    "scope_kind", g[i].scope_kind, "scope",
                                                    g[i].scope));
     }
-    return json_pack("{s:s, s:s, s:s?, s:b, s:o, s:s, s:s}", "login", u->login, "display_name",
-                     u->display_name, "phone", u->phone_masked[0] ? u->phone_masked : NULL,
-                     "disabled", u->disabled, "roles", roles, "created_at", u->created_at,
-                     "updated_at", u->updated_at);
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:o, s:s, s:s}", "login", u->login,
+                     "display_name", u->display_name, "phone",
+                     u->phone_masked[0] ? u->phone_masked : NULL, "id_number",
+                     u->id_masked[0] ? u->id_masked : NULL, "disabled", u->disabled, "roles",
+                     roles, "created_at", u->created_at, "updated_at", u->updated_at);
 }
 
 /* Read "roles": [{"role","scope"}...] into grants; *present is false when
@@ -108,13 +109,29 @@ static wg_err query_limit(http_req *r, int def, int max, int *out)
     return WG_OK;
 }
 
-/* GET /api/users?after=LOGIN&limit=N: accounts in login order. */
+/* GET /api/users?after=LOGIN&limit=N: accounts in login order.
+ * ?phone=... or ?id_number=...: the account with it, found by blind index. */
 wg_err h_users_list(http_req *r)
 {
     int limit = 100;
     wg_err e = query_limit(r, 100, 500, &limit);
     if (e)
         return e;
+    const char *phone = req_query(r, "phone"), *idn = req_query(r, "id_number");
+    if (phone || idn) {
+        store_user u;
+        wg_why why = {0};
+        json_t *items = json_array();
+        e = users_find(req_store(r), req_vault(r), idn ? "id" : "phone", idn ? idn : phone, &u,
+                       &why);
+        if (e == WG_OK)
+            json_array_append_new(items, user_json(r, req_store(r), &u));
+        if (e && e != WG_ERR_NOT_FOUND) {
+            json_decref(items);
+            return fail_why(r, e, &why);
+        }
+        return reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+    }
     list_ctx c = {.r = r, .db = req_store(r), .items = json_array()};
     e = store_user_list(c.db, req_query(r, "after"), limit, add_user, &c);
     if (e) {
@@ -134,7 +151,8 @@ wg_err h_user_create(http_req *r)
     if ((e = req_json_string(r, "login", true, 64, &in.login)) ||
         (e = req_json_string(r, "display_name", true, 256, &in.display_name)) ||
         (e = req_json_string(r, "password", true, 1024, &in.password)) ||
-        (e = req_json_string(r, "phone", false, 32, &in.phone)))
+        (e = req_json_string(r, "phone", false, 32, &in.phone)) ||
+        (e = req_json_string(r, "id_number", false, 32, &in.id_number)))
         return e;
     store_grant g[ACTOR_MAX_GRANTS];
     bool present;
@@ -166,38 +184,41 @@ wg_err h_user_get(http_req *r)
     if (!reveal)
         return reply_json(r, 200, j);
     arena_defer(&r->ar, (void (*)(void *))json_decref, j);
-    if (strcmp(reveal, "phone") != 0)
-        return req_fail(r, WG_ERR_BAD_REQUEST, "reveal", "'reveal' may only be 'phone'");
+    bool want_id = strcmp(reveal, "id_number") == 0;
+    if (strcmp(reveal, "phone") != 0 && !want_id)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "reveal", "'reveal' is 'phone' or 'id_number'");
     if (!actor_can(REQ_WHO(r), PERM_PII_REVEAL))
         return req_fail(r, WG_ERR_FORBIDDEN, "reveal", "your roles may not read personal data");
     const char *reason = req_query(r, "reason");
     if (!reason || strlen(reason) < 2 || strlen(reason) > 200)
         return req_fail(r, WG_ERR_INVALID, "reason",
                         "reading personal data in clear needs a 'reason' (2 to 200 bytes)");
-    char phone[32];
-    e = users_reveal_phone(req_vault(r), &u, phone, sizeof(phone));
+    char clear[32];
+    e = want_id ? users_reveal_id(req_vault(r), &u, clear, sizeof(clear))
+                : users_reveal_phone(req_vault(r), &u, clear, sizeof(clear));
     if (e == WG_ERR_NOT_FOUND)
-        return req_fail(r, e, "phone", "the account has no phone");
+        return req_fail(r, e, reveal, "the account has no %s", reveal);
     if (e)
         return e;
-    char *detail = arena_printf(&r->ar, "phone: %s", reason);
+    char *detail = arena_printf(&r->ar, "%s: %s", reveal, reason);
     if ((e = req_audit_record(r, "pii.read", detail)))
         return req_fail(r, e, NULL, "the read could not be audited, so it is refused");
-    json_object_set_new(j, "phone", json_string(phone));
+    json_object_set_new(j, reveal, json_string(clear));
     return reply_json(r, 200, json_incref(j));
 }
 
-/* PUT /api/users/{login} {"display_name"?, "phone"? ("" removes)} */
+/* PUT /api/users/{login} {"display_name"?, "phone"?, "id_number"? ("" removes)} */
 wg_err h_user_update(http_req *r)
 {
-    const char *name = NULL, *phone = NULL, *login = req_param(r, "login");
+    const char *name = NULL, *phone = NULL, *idn = NULL, *login = req_param(r, "login");
     wg_err e;
     if ((e = req_json_string(r, "display_name", false, 256, &name)) ||
-        (e = req_json_string(r, "phone", false, 32, &phone)))
+        (e = req_json_string(r, "phone", false, 32, &phone)) ||
+        (e = req_json_string(r, "id_number", false, 32, &idn)))
         return e;
     wg_why why = {0};
     store *db = req_store(r);
-    if ((e = users_update(db, req_vault(r), login, name, phone, &why)))
+    if ((e = users_update(db, req_vault(r), login, name, phone, idn, &why)))
         return fail_why(r, e, &why);
     store_user u;
     if ((e = store_user_get(db, login, &u)))

@@ -75,6 +75,10 @@ typedef struct {
     size_t phone_sealed_len; /* 0: no phone */
     char phone_bidx[65];
     char phone_masked[32];
+    unsigned char id_sealed[STORE_SEALED_MAX];
+    size_t id_sealed_len; /* 0: no citizen ID number */
+    char id_bidx[65];
+    char id_masked[24];
     bool disabled;
     char created_at[32];
     char updated_at[32];
@@ -112,6 +116,9 @@ wg_err store_user_update(store *s, const store_user *u);
 wg_err store_user_get(store *s, const char *login, store_user *out);
 wg_err store_user_get_by_id(store *s, int64_t id, store_user *out);
 wg_err store_user_count(store *s, int64_t *n);
+/* The account whose phone ("phone") or citizen ID number ("id") has this
+ * blind index; WG_ERR_NOT_FOUND when none. */
+wg_err store_user_find_bidx(store *s, const char *what, const char *bidx, store_user *out);
 /* Users in login order after `after` ("" for the first page), at most
  * limit; cb returns non-zero to stop (and that value is returned). */
 wg_err store_user_list(store *s, const char *after, int limit,

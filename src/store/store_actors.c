@@ -7,19 +7,22 @@
 
 static const char SQL_USER_INSERT[] =
     "INSERT INTO users (login, display_name, password_hash, phone_sealed, phone_bidx,"
-    " phone_masked, disabled, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    " phone_masked, disabled, id_sealed, id_bidx, id_masked, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char SQL_USER_UPDATE[] =
     "UPDATE users SET login = ?2, display_name = ?3, password_hash = ?4, phone_sealed = ?5,"
-    " phone_bidx = ?6, phone_masked = ?7, disabled = ?8, updated_at = ?9 WHERE id = ?1";
+    " phone_bidx = ?6, phone_masked = ?7, disabled = ?8, id_sealed = ?9, id_bidx = ?10,"
+    " id_masked = ?11, updated_at = ?12 WHERE id = ?1";
 #define USER_COLS                                                                                 \
     "id, login, display_name, password_hash, phone_sealed, phone_bidx, phone_masked, disabled,"  \
-    " created_at, updated_at"
+    " created_at, updated_at, id_sealed, id_bidx, id_masked"
 static const char SQL_USER_BY_LOGIN[] = "SELECT " USER_COLS " FROM users WHERE login = ?1";
 static const char SQL_USER_BY_ID[] = "SELECT " USER_COLS " FROM users WHERE id = ?1";
 static const char SQL_USER_LIST[] =
     "SELECT " USER_COLS " FROM users WHERE login > ?1 ORDER BY login LIMIT ?2";
 static const char SQL_USER_COUNT[] = "SELECT count(*) FROM users";
+static const char SQL_USER_BY_PHONE[] = "SELECT " USER_COLS " FROM users WHERE phone_bidx = ?1";
+static const char SQL_USER_BY_ID_NUMBER[] = "SELECT " USER_COLS " FROM users WHERE id_bidx = ?1";
 
 static const char SQL_GRANTS_GET[] =
     "SELECT role, scope_kind, scope FROM role_assignments WHERE user_id = ?1 ORDER BY id";
@@ -72,6 +75,15 @@ static void bind_user(sqlite3_stmt *st, const store_user *u, int first)
         sqlite3_bind_null(st, first + 5);
     }
     sqlite3_bind_int(st, first + 6, u->disabled);
+    if (u->id_sealed_len) {
+        sqlite3_bind_blob(st, first + 7, u->id_sealed, (int)u->id_sealed_len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, first + 8, u->id_bidx, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, first + 9, u->id_masked, -1, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(st, first + 7);
+        sqlite3_bind_null(st, first + 8);
+        sqlite3_bind_null(st, first + 9);
+    }
 }
 
 static void read_user(sqlite3_stmt *st, store_user *u)
@@ -91,6 +103,13 @@ static void read_user(sqlite3_stmt *st, store_user *u)
     u->disabled = sqlite3_column_int(st, 7) != 0;
     stmt_col_text(st, 8, u->created_at, sizeof(u->created_at));
     stmt_col_text(st, 9, u->updated_at, sizeof(u->updated_at));
+    n = sqlite3_column_bytes(st, 10);
+    if (n > 0 && (size_t)n <= sizeof(u->id_sealed)) {
+        memcpy(u->id_sealed, sqlite3_column_blob(st, 10), (size_t)n);
+        u->id_sealed_len = (size_t)n;
+    }
+    stmt_col_text(st, 11, u->id_bidx, sizeof(u->id_bidx));
+    stmt_col_text(st, 12, u->id_masked, sizeof(u->id_masked));
 }
 
 wg_err store_user_insert(store *s, const store_user *u, int64_t *id)
@@ -99,8 +118,8 @@ wg_err store_user_insert(store *s, const store_user *u, int64_t *id)
     if (!st)
         return WG_ERR_STORE;
     bind_user(st, u, 1);
-    sqlite3_bind_text(st, 8, u->created_at, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 9, u->updated_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 11, u->created_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 12, u->updated_at, -1, SQLITE_TRANSIENT);
     wg_err e = stmt_exec(st);
     if (!e && id)
         *id = sqlite3_last_insert_rowid(s->db);
@@ -114,7 +133,7 @@ wg_err store_user_update(store *s, const store_user *u)
         return WG_ERR_STORE;
     sqlite3_bind_int64(st, 1, u->id);
     bind_user(st, u, 2);
-    sqlite3_bind_text(st, 9, u->updated_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 12, u->updated_at, -1, SQLITE_TRANSIENT);
     wg_err e = stmt_exec(st);
     if (!e && sqlite3_changes(s->db) == 0)
         e = WG_ERR_NOT_FOUND;
@@ -149,6 +168,12 @@ wg_err store_user_get(store *s, const char *login, store_user *out)
 wg_err store_user_get_by_id(store *s, int64_t id, store_user *out)
 {
     return get_one_user(s, SQL_USER_BY_ID, NULL, id, out);
+}
+
+wg_err store_user_find_bidx(store *s, const char *what, const char *bidx, store_user *out)
+{
+    const char *sql = strcmp(what, "id") == 0 ? SQL_USER_BY_ID_NUMBER : SQL_USER_BY_PHONE;
+    return get_one_user(s, sql, bidx, 0, out);
 }
 
 wg_err store_user_count(store *s, int64_t *n)

@@ -305,3 +305,32 @@ test('session idle timeout and login throttling (own server, short limits)', asy
     await s.stop();
   }
 });
+
+test('citizen ID numbers: GB 11643 checked, stored sealed, masked, found by blind index, revealed with a reason', async () => {
+  const auditor = await makeUser(srv, admin, 'aud3', [{ role: 'auditor' }]);
+  const r = await req(srv, 'POST', '/api/users', {
+    token: admin,
+    body: { login: 'sun', display_name: '孙', password: 'pw-sun-123456', phone: '13611112222', id_number: '11010519491231002x' },
+  });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.id_number, '1101**********002X');
+  for (const bad of ['11010519491231002Y', '110105194912310021', '11010519490231002X', '1101051949123100', '110105299912310028'])
+    assertError(await req(srv, 'POST', '/api/users', { token: admin, body: { login: 'sun2', display_name: 'x', password: 'pw-sun-123456', id_number: bad } }), 422, 'invalid', 'id_number');
+  // Equality lookups go through the keyed hash: same person however written.
+  let f = await req(srv, 'GET', '/api/users?id_number=11010519491231002X', { token: admin });
+  assert.deepEqual(f.json.items.map((u) => u.login), ['sun']);
+  f = await req(srv, 'GET', '/api/users?phone=' + encodeURIComponent('+86 136-1111-2222'), { token: admin });
+  assert.deepEqual(f.json.items.map((u) => u.login), ['sun']);
+  f = await req(srv, 'GET', '/api/users?id_number=440524188001010014', { token: admin });
+  assert.deepEqual(f.json.items, []);
+  assertError(await req(srv, 'GET', '/api/users?id_number=123', { token: admin }), 422, 'invalid', 'id_number');
+  const clear = await req(srv, 'GET', '/api/users/sun?reveal=id_number&reason=' + encodeURIComponent('实名核验'), { token: admin });
+  assert.equal(clear.json.id_number, '11010519491231002X');
+  assert.equal(clear.json.phone, '136****2222');
+  const log = await req(srv, 'GET', '/api/audit?action=pii.read&actor=admin', { token: auditor.token });
+  assert.ok(log.json.items.some((x) => x.resource === '/api/users/sun' && /id_number: 实名核验/.test(x.detail)));
+  const dump = execFileSync('sqlite3', [srv.db, "SELECT quote(id_sealed) || id_masked FROM users WHERE login = 'sun'"], { encoding: 'utf8' });
+  assert.ok(!dump.includes('11010519491231002'));
+  const cleared = await req(srv, 'PUT', '/api/users/sun', { token: admin, body: { id_number: '' } });
+  assert.equal(cleared.json.id_number, null);
+});

@@ -261,7 +261,7 @@ static void test_create(void **state)
         {"bo", "N", "good pass 1", "12345", "phone"},
         {"bo", "N", "good pass 1", "2381234567", "phone"},
         {"bo", "N", "good pass 1", "138123456789", "phone"},
-        {"bo", "N", "good pass 1", "+86 138 1234 5678", "phone"},
+        {"bo", "N", "good pass 1", "+86 138 1234 567", "phone"},
         {"bo", "N", "good pass 1", "phone", "phone"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -360,7 +360,7 @@ static void test_update(void **state)
 
     /* Name only: the phone stays as it was. */
     memset(&why, 0, sizeof(why));
-    assert_int_equal(users_update(f->s, f->v, "li", "李明", NULL, &why), WG_OK);
+    assert_int_equal(users_update(f->s, f->v, "li", "李明", NULL, NULL, &why), WG_OK);
     assert_int_equal(store_user_get(f->s, "li", &u), WG_OK);
     assert_string_equal(u.display_name, "李明");
     assert_int_equal(u.phone_sealed_len, before.phone_sealed_len);
@@ -371,7 +371,7 @@ static void test_update(void **state)
     assert_true(strcmp(u.updated_at, before.updated_at) >= 0);
 
     /* A new phone. */
-    assert_int_equal(users_update(f->s, f->v, "li", NULL, "13987654321", &why), WG_OK);
+    assert_int_equal(users_update(f->s, f->v, "li", NULL, "13987654321", NULL, &why), WG_OK);
     assert_int_equal(store_user_get(f->s, "li", &u), WG_OK);
     assert_string_equal(u.display_name, "李明");
     assert_string_equal(u.phone_masked, "139****4321");
@@ -381,18 +381,18 @@ static void test_update(void **state)
 
     /* Refused changes leave everything as it was. */
     memset(&why, 0, sizeof(why));
-    assert_int_equal(users_update(f->s, f->v, "li", NULL, "12345", &why), WG_ERR_INVALID);
+    assert_int_equal(users_update(f->s, f->v, "li", NULL, "12345", NULL, &why), WG_ERR_INVALID);
     assert_string_equal(why.field, "phone");
     memset(&why, 0, sizeof(why));
-    assert_int_equal(users_update(f->s, f->v, "li", "", NULL, &why), WG_ERR_INVALID);
+    assert_int_equal(users_update(f->s, f->v, "li", "", NULL, NULL, &why), WG_ERR_INVALID);
     assert_string_equal(why.field, "display_name");
-    assert_int_equal(users_update(f->s, f->v, "li", "x\x01y", NULL, &why), WG_ERR_INVALID);
+    assert_int_equal(users_update(f->s, f->v, "li", "x\x01y", NULL, NULL, &why), WG_ERR_INVALID);
     assert_int_equal(store_user_get(f->s, "li", &u), WG_OK);
     assert_string_equal(u.display_name, "李明");
     assert_string_equal(u.phone_masked, "139****4321");
 
     /* "" removes the phone. */
-    assert_int_equal(users_update(f->s, f->v, "li", NULL, "", &why), WG_OK);
+    assert_int_equal(users_update(f->s, f->v, "li", NULL, "", NULL, &why), WG_OK);
     assert_int_equal(store_user_get(f->s, "li", &u), WG_OK);
     assert_int_equal(u.phone_sealed_len, 0);
     assert_string_equal(u.phone_masked, "");
@@ -402,7 +402,7 @@ static void test_update(void **state)
 
     /* Unknown account. */
     memset(&why, 0, sizeof(why));
-    assert_int_equal(users_update(f->s, f->v, "nobody", "X", NULL, &why), WG_ERR_NOT_FOUND);
+    assert_int_equal(users_update(f->s, f->v, "nobody", "X", NULL, NULL, &why), WG_ERR_NOT_FOUND);
     assert_non_null(strstr(why.msg, "nobody"));
 }
 
@@ -579,6 +579,40 @@ static void test_grants(void **state)
     assert_int_equal(users_load_actor(f->s, id + 1000, &a), WG_ERR_NOT_FOUND);
 }
 
+/* A citizen ID number: validated, sealed, masked, found by blind index,
+ * revealed only through the vault. */
+static void test_id_number(void **state)
+{
+    fixture *f = *state;
+    wg_why why = {0};
+    int64_t id;
+    user_new in = {.login = "idn", .display_name = "x", .password = "pw-idn-123456",
+                   .id_number = "11010519491231002x"};
+    assert_int_equal(users_create(f->s, f->v, &in, MEMLIMIT, &id, &why), WG_OK);
+    store_user u;
+    assert_int_equal(store_user_get(f->s, "idn", &u), WG_OK);
+    assert_true(u.id_sealed_len > 0);
+    assert_string_equal(u.id_masked, "1101**********002X");
+    char clear[32];
+    assert_int_equal(users_reveal_id(f->v, &u, clear, sizeof(clear)), WG_OK);
+    assert_string_equal(clear, "11010519491231002X");
+    store_user found;
+    assert_int_equal(users_find(f->s, f->v, "id", "11010519491231002X", &found, &why), WG_OK);
+    assert_string_equal(found.login, "idn");
+    assert_int_equal(users_find(f->s, f->v, "id", "440524188001010014", &found, &why),
+                     WG_ERR_NOT_FOUND);
+    assert_int_equal(users_find(f->s, f->v, "id", "11010519491231002Y", &found, &why),
+                     WG_ERR_INVALID);
+    assert_string_equal(why.field, "id_number");
+    user_new bad = {.login = "idn2", .display_name = "x", .password = "pw-idn-123456",
+                    .id_number = "110105194912310021"};
+    assert_int_equal(users_create(f->s, f->v, &bad, MEMLIMIT, &id, &why), WG_ERR_INVALID);
+    assert_string_equal(why.field, "id_number");
+    assert_int_equal(users_update(f->s, f->v, "idn", NULL, NULL, "", &why), WG_OK);
+    assert_int_equal(store_user_get(f->s, "idn", &u), WG_OK);
+    assert_int_equal(u.id_sealed_len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_password, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_disabled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_id_number, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
