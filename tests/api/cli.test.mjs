@@ -170,3 +170,18 @@ test('SIGINT and SIGTERM stop the server cleanly', async () => {
     assert.match(err, /stopped cleanly/);
   }
 });
+
+test('SIGTERM lets an in-flight request finish before the server exits', async () => {
+  // A login with the real argon2id cost takes a noticeable while.
+  const srv = await startServer({ env: { WANGGE_PASSWORD_MEMLIMIT: '64M' } });
+  const pending = req(srv, 'POST', '/api/login', { body: { login: 'admin', password: 'wrong-but-slow' } });
+  await new Promise((r) => setTimeout(r, 30));
+  const t0 = Date.now();
+  const stopped = srv.stop('SIGTERM');
+  const r = await pending;
+  assert.equal(r.status, 401, 'the request in flight got its answer');
+  const err = await stopped;
+  assert.match(err, /finishing in-flight requests/);
+  assert.match(err, /stopped cleanly/);
+  assert.ok(Date.now() - t0 < 9000);
+});
