@@ -86,31 +86,26 @@ static void bind_user(sqlite3_stmt *st, const store_user *u, int first)
     }
 }
 
-static void read_user(sqlite3_stmt *st, store_user *u)
+static void read_user(sqlite3_stmt *st, void *out)
 {
+    store_user *u = out;
     memset(u, 0, sizeof(*u));
     u->id = sqlite3_column_int64(st, 0);
     stmt_col_text(st, 1, u->login, sizeof(u->login));
     stmt_col_text(st, 2, u->display_name, sizeof(u->display_name));
     stmt_col_text(st, 3, u->password_hash, sizeof(u->password_hash));
-    int n = sqlite3_column_bytes(st, 4);
-    if (n > 0 && (size_t)n <= sizeof(u->phone_sealed)) {
-        memcpy(u->phone_sealed, sqlite3_column_blob(st, 4), (size_t)n);
-        u->phone_sealed_len = (size_t)n;
-    }
+    stmt_col_blob(st, 4, u->phone_sealed, sizeof(u->phone_sealed), &u->phone_sealed_len);
     stmt_col_text(st, 5, u->phone_bidx, sizeof(u->phone_bidx));
     stmt_col_text(st, 6, u->phone_masked, sizeof(u->phone_masked));
     u->disabled = sqlite3_column_int(st, 7) != 0;
     stmt_col_text(st, 8, u->created_at, sizeof(u->created_at));
     stmt_col_text(st, 9, u->updated_at, sizeof(u->updated_at));
-    n = sqlite3_column_bytes(st, 10);
-    if (n > 0 && (size_t)n <= sizeof(u->id_sealed)) {
-        memcpy(u->id_sealed, sqlite3_column_blob(st, 10), (size_t)n);
-        u->id_sealed_len = (size_t)n;
-    }
+    stmt_col_blob(st, 10, u->id_sealed, sizeof(u->id_sealed), &u->id_sealed_len);
     stmt_col_text(st, 11, u->id_bidx, sizeof(u->id_bidx));
     stmt_col_text(st, 12, u->id_masked, sizeof(u->id_masked));
 }
+
+STORE_EACH(user, store_user, read_user)
 
 wg_err store_user_insert(store *s, const store_user *u, int64_t *id)
 {
@@ -150,14 +145,7 @@ static wg_err get_one_user(store *s, const char *sql, const char *login, int64_t
         sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    wg_err e = WG_OK;
-    if (rc == SQLITE_ROW)
-        read_user(st, out);
-    else
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_one(st, read_user, out);
 }
 
 wg_err store_user_get(store *s, const char *login, store_user *out)
@@ -196,17 +184,7 @@ wg_err store_user_list(store *s, const char *after, int limit,
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, after ? after : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, limit);
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_user u;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_user(st, &u);
-        e = cb(ctx, &u);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, user_row, &(user_each){cb, ctx});
 }
 
 /* ---- grants ---- */
@@ -267,27 +245,25 @@ wg_err store_session_insert(store *s, const char *token_hash, int64_t user_id, c
     return e;
 }
 
+static void read_session(sqlite3_stmt *st, void *p)
+{
+    store_session *out = p;
+    out->id = sqlite3_column_int64(st, 0);
+    out->user_id = sqlite3_column_int64(st, 1);
+    out->created_at = sqlite3_column_int64(st, 2);
+    out->last_seen = sqlite3_column_int64(st, 3);
+    out->expires_at = sqlite3_column_int64(st, 4);
+    out->revoked = sqlite3_column_int(st, 5) != 0;
+    stmt_col_text(st, 6, out->csrf, sizeof(out->csrf));
+}
+
 wg_err store_session_get(store *s, const char *token_hash, store_session *out)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_SESSION_GET);
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    wg_err e = WG_OK;
-    if (rc == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(st, 0);
-        out->user_id = sqlite3_column_int64(st, 1);
-        out->created_at = sqlite3_column_int64(st, 2);
-        out->last_seen = sqlite3_column_int64(st, 3);
-        out->expires_at = sqlite3_column_int64(st, 4);
-        out->revoked = sqlite3_column_int(st, 5) != 0;
-        stmt_col_text(st, 6, out->csrf, sizeof(out->csrf));
-    } else {
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
-    }
-    stmt_done(st);
-    return e;
+    return stmt_one(st, read_session, out);
 }
 
 static wg_err exec_id_i64(store *s, const char *sql, int64_t a, int64_t b, bool two)
@@ -338,8 +314,9 @@ wg_err store_apikey_insert(store *s, const char *key_hash, const char *prefix, i
     return e;
 }
 
-static void read_apikey(sqlite3_stmt *st, store_apikey *k)
+static void read_apikey(sqlite3_stmt *st, void *out)
 {
+    store_apikey *k = out;
     memset(k, 0, sizeof(*k));
     k->id = sqlite3_column_int64(st, 0);
     k->user_id = sqlite3_column_int64(st, 1);
@@ -350,20 +327,15 @@ static void read_apikey(sqlite3_stmt *st, store_apikey *k)
     stmt_col_text(st, 6, k->name, sizeof(k->name));
 }
 
+STORE_EACH(apikey, store_apikey, read_apikey)
+
 wg_err store_apikey_get(store *s, const char *key_hash, store_apikey *out)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_APIKEY_GET);
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    wg_err e = WG_OK;
-    if (rc == SQLITE_ROW)
-        read_apikey(st, out);
-    else
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_one(st, read_apikey, out);
 }
 
 wg_err store_apikey_touch(store *s, int64_t id, int64_t now)
@@ -386,17 +358,7 @@ wg_err store_apikey_list(store *s, int64_t user_id,
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_int64(st, 1, user_id);
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_apikey k;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_apikey(st, &k);
-        e = cb(ctx, &k);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, apikey_row, &(apikey_each){cb, ctx});
 }
 
 /* ---- departments ---- */
@@ -415,13 +377,16 @@ wg_err store_department_insert(store *s, const store_department *d, int64_t *id)
     return e;
 }
 
-static void read_dept(sqlite3_stmt *st, store_department *d)
+static void read_dept(sqlite3_stmt *st, void *out)
 {
+    store_department *d = out;
     d->id = sqlite3_column_int64(st, 0);
     stmt_col_text(st, 1, d->code, sizeof(d->code));
     stmt_col_text(st, 2, d->name, sizeof(d->name));
     stmt_col_text(st, 3, d->kind, sizeof(d->kind));
 }
+
+STORE_EACH(dept, store_department, read_dept)
 
 wg_err store_department_get(store *s, const char *code, store_department *out)
 {
@@ -429,14 +394,7 @@ wg_err store_department_get(store *s, const char *code, store_department *out)
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    wg_err e = WG_OK;
-    if (rc == SQLITE_ROW)
-        read_dept(st, out);
-    else
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_one(st, read_dept, out);
 }
 
 wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_department *d),
@@ -445,15 +403,5 @@ wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_depar
     sqlite3_stmt *st = store_stmt(s, SQL_DEPT_LIST);
     if (!st)
         return WG_ERR_STORE;
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_department d;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_dept(st, &d);
-        e = cb(ctx, &d);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, dept_row, &(dept_each){cb, ctx});
 }

@@ -60,6 +60,24 @@ wg_err store_audit_insert(store *s, const store_audit_row *r)
     return stmt_exec(st);
 }
 
+static void read_audit(sqlite3_stmt *st, store_audit_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, r->at, sizeof(r->at));
+    r->actor_id = sqlite3_column_int64(st, 2);
+    stmt_col_text(st, 3, r->actor, sizeof(r->actor));
+    stmt_col_text(st, 4, r->action, sizeof(r->action));
+    stmt_col_text(st, 5, r->resource, sizeof(r->resource));
+    stmt_col_text(st, 6, r->request_id, sizeof(r->request_id));
+    stmt_col_text(st, 7, r->client_addr, sizeof(r->client_addr));
+    stmt_col_text(st, 8, r->detail, sizeof(r->detail));
+    stmt_col_text(st, 9, r->prev_hash, sizeof(r->prev_hash));
+    stmt_col_text(st, 10, r->hash, sizeof(r->hash));
+}
+
+STORE_EACH(audit, store_audit_row, read_audit)
+
 wg_err store_audit_scan(store *s, const store_audit_filter *f,
                         wg_err (*cb)(void *ctx, const store_audit_row *r), void *ctx)
 {
@@ -72,26 +90,5 @@ wg_err store_audit_scan(store *s, const store_audit_filter *f,
     stmt_bind_text(st, 4, f->from);
     stmt_bind_text(st, 5, f->to);
     sqlite3_bind_int64(st, 6, f->limit > 0 ? f->limit : -1);
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_audit_row r;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&r, 0, sizeof(r));
-        r.id = sqlite3_column_int64(st, 0);
-        stmt_col_text(st, 1, r.at, sizeof(r.at));
-        r.actor_id = sqlite3_column_int64(st, 2);
-        stmt_col_text(st, 3, r.actor, sizeof(r.actor));
-        stmt_col_text(st, 4, r.action, sizeof(r.action));
-        stmt_col_text(st, 5, r.resource, sizeof(r.resource));
-        stmt_col_text(st, 6, r.request_id, sizeof(r.request_id));
-        stmt_col_text(st, 7, r.client_addr, sizeof(r.client_addr));
-        stmt_col_text(st, 8, r.detail, sizeof(r.detail));
-        stmt_col_text(st, 9, r.prev_hash, sizeof(r.prev_hash));
-        stmt_col_text(st, 10, r.hash, sizeof(r.hash));
-        e = cb(ctx, &r);
-    }
-    if (!e && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, audit_row, &(audit_each){cb, ctx});
 }

@@ -80,24 +80,22 @@ wg_err store_division_put(store *s, const store_division *d)
     return stmt_exec(st);
 }
 
+static void read_division(sqlite3_stmt *st, void *p)
+{
+    store_division *out = p;
+    stmt_col_text(st, 0, out->code, sizeof(out->code));
+    stmt_col_text(st, 1, out->name, sizeof(out->name));
+    stmt_col_text(st, 2, out->level, sizeof(out->level));
+    stmt_col_text(st, 3, out->parent, sizeof(out->parent));
+}
+
 wg_err store_division_get(store *s, const char *code, store_division *out)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_DIV_GET);
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    wg_err e = WG_OK;
-    if (rc == SQLITE_ROW) {
-        stmt_col_text(st, 0, out->code, sizeof(out->code));
-        stmt_col_text(st, 1, out->name, sizeof(out->name));
-        stmt_col_text(st, 2, out->level, sizeof(out->level));
-        stmt_col_text(st, 3, out->parent, sizeof(out->parent));
-    } else {
-        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
-    }
-    stmt_done(st);
-    return e;
+    return stmt_one(st, read_division, out);
 }
 
 wg_err store_division_count(store *s, int64_t *n)
@@ -222,19 +220,11 @@ wg_err store_grid_get(store *s, const char *code, bool with_geometry, store_grid
     return e;
 }
 
+STORE_EACH(grid, store_grid, read_grid)
+
 static wg_err scan(sqlite3_stmt *st, wg_err (*cb)(void *ctx, const store_grid *g), void *ctx)
 {
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_grid g;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_grid(st, &g);
-        e = cb(ctx, &g);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, grid_row, &(grid_each){cb, ctx});
 }
 
 wg_err store_grid_scan(store *s, const char *parent, bool with_geometry,
@@ -343,6 +333,33 @@ wg_err store_grid_parties_replace(store *s, const char *grid, const store_grid_p
     return e;
 }
 
+static void read_staff(sqlite3_stmt *st, store_grid_staff *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, x->grid_code, sizeof(x->grid_code));
+    stmt_col_text(st, 2, x->role, sizeof(x->role));
+    stmt_col_text(st, 3, x->name, sizeof(x->name));
+    stmt_col_blob(st, 4, x->phone_sealed, sizeof(x->phone_sealed), &x->phone_sealed_len);
+    stmt_col_text(st, 5, x->phone_bidx, sizeof(x->phone_bidx));
+    stmt_col_text(st, 6, x->phone_masked, sizeof(x->phone_masked));
+    stmt_col_text(st, 7, x->user_login, sizeof(x->user_login));
+}
+
+static void read_party(sqlite3_stmt *st, store_grid_party *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, p->grid_code, sizeof(p->grid_code));
+    stmt_col_text(st, 2, p->role, sizeof(p->role));
+    stmt_col_text(st, 3, p->force_type, sizeof(p->force_type));
+    stmt_col_text(st, 4, p->name, sizeof(p->name));
+    stmt_col_text(st, 5, p->contact, sizeof(p->contact));
+}
+
+STORE_EACH(staff, store_grid_staff, read_staff)
+STORE_EACH(party, store_grid_party, read_party)
+
 wg_err store_grid_staff_list(store *s, const char *grid,
                              wg_err (*cb)(void *ctx, const store_grid_staff *x), void *ctx)
 {
@@ -350,29 +367,7 @@ wg_err store_grid_staff_list(store *s, const char *grid,
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, grid, -1, SQLITE_TRANSIENT);
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_grid_staff x;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&x, 0, sizeof(x));
-        x.id = sqlite3_column_int64(st, 0);
-        stmt_col_text(st, 1, x.grid_code, sizeof(x.grid_code));
-        stmt_col_text(st, 2, x.role, sizeof(x.role));
-        stmt_col_text(st, 3, x.name, sizeof(x.name));
-        int nb = sqlite3_column_bytes(st, 4);
-        if (nb > 0 && (size_t)nb <= sizeof(x.phone_sealed)) {
-            memcpy(x.phone_sealed, sqlite3_column_blob(st, 4), (size_t)nb);
-            x.phone_sealed_len = (size_t)nb;
-        }
-        stmt_col_text(st, 5, x.phone_bidx, sizeof(x.phone_bidx));
-        stmt_col_text(st, 6, x.phone_masked, sizeof(x.phone_masked));
-        stmt_col_text(st, 7, x.user_login, sizeof(x.user_login));
-        e = cb(ctx, &x);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, staff_row, &(staff_each){cb, ctx});
 }
 
 wg_err store_grid_parties_list(store *s, const char *grid,
@@ -382,21 +377,5 @@ wg_err store_grid_parties_list(store *s, const char *grid,
     if (!st)
         return WG_ERR_STORE;
     sqlite3_bind_text(st, 1, grid, -1, SQLITE_TRANSIENT);
-    int rc = SQLITE_DONE;
-    wg_err e = WG_OK;
-    store_grid_party p;
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(&p, 0, sizeof(p));
-        p.id = sqlite3_column_int64(st, 0);
-        stmt_col_text(st, 1, p.grid_code, sizeof(p.grid_code));
-        stmt_col_text(st, 2, p.role, sizeof(p.role));
-        stmt_col_text(st, 3, p.force_type, sizeof(p.force_type));
-        stmt_col_text(st, 4, p.name, sizeof(p.name));
-        stmt_col_text(st, 5, p.contact, sizeof(p.contact));
-        e = cb(ctx, &p);
-    }
-    if (!e && rc != SQLITE_DONE)
-        e = store_map_rc(rc);
-    stmt_done(st);
-    return e;
+    return stmt_each(st, party_row, &(party_each){cb, ctx});
 }

@@ -38,8 +38,37 @@ wg_err store_map_rc(int rc);
 /* Run a statement that returns no rows, then reset it. */
 wg_err stmt_exec(sqlite3_stmt *st);
 
+/* Step st through its rows: row(st, ctx) for each, which reads the row
+ * and returns non-zero to stop; then reset st. Returns the first non-zero
+ * answer of row or the mapped SQLite error. */
+wg_err stmt_each(sqlite3_stmt *st, wg_err (*row)(sqlite3_stmt *st, void *ctx), void *ctx);
+
+/* Step st once: read(st, out) on a row, WG_ERR_NOT_FOUND on none; then
+ * reset st. */
+wg_err stmt_one(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out);
+
+/* Define NAME_row, the stmt_each row function that reads a TYPE with
+ * READER(st, &x) and hands it to a typed callback, and NAME_each, the
+ * {cb, ctx} it takes: `return stmt_each(st, NAME_row, &(NAME_each){cb, ctx});` */
+#define STORE_EACH(NAME, TYPE, READER)                                                            \
+    typedef struct {                                                                              \
+        wg_err (*cb)(void *ctx, const TYPE *row);                                                 \
+        void *ctx;                                                                                \
+    } NAME##_each;                                                                                \
+    static wg_err NAME##_row(sqlite3_stmt *st, void *p)                                           \
+    {                                                                                             \
+        NAME##_each *c = p;                                                                       \
+        TYPE x;                                                                                   \
+        READER(st, &x);                                                                           \
+        return c->cb(c->ctx, &x);                                                                 \
+    }
+
 /* Bind a text that may be NULL. */
 void stmt_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Copy column i as a blob into out (cap bytes); *len gets its size, 0 when
+ * NULL or larger than cap. */
+void stmt_col_blob(sqlite3_stmt *st, int i, unsigned char *out, size_t cap, size_t *len);
 
 /* Copy column i as text into out (cap bytes, NUL-terminated; "" for NULL). */
 void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);

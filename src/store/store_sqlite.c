@@ -93,12 +93,46 @@ wg_err stmt_exec(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? WG_OK : store_map_rc(rc);
 }
 
+wg_err stmt_each(sqlite3_stmt *st, wg_err (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+    int rc = SQLITE_DONE;
+    wg_err e = WG_OK;
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        e = row(st, ctx);
+    if (!e && rc != SQLITE_DONE)
+        e = store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
+wg_err stmt_one(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), void *out)
+{
+    int rc = sqlite3_step(st);
+    wg_err e = WG_OK;
+    if (rc == SQLITE_ROW)
+        read(st, out);
+    else
+        e = rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+    stmt_done(st);
+    return e;
+}
+
 void stmt_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(st, i);
+}
+
+void stmt_col_blob(sqlite3_stmt *st, int i, unsigned char *out, size_t cap, size_t *len)
+{
+    int n = sqlite3_column_bytes(st, i);
+    *len = 0;
+    if (n > 0 && (size_t)n <= cap) {
+        memcpy(out, sqlite3_column_blob(st, i), (size_t)n);
+        *len = (size_t)n;
+    }
 }
 
 void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
