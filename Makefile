@@ -31,6 +31,9 @@ check:
 	@scripts/setup.sh check
 	@$(MAKE) --no-print-directory $(CHECK)/build.ninja
 	ninja -C $(CHECK)
+	@# The release build too: -O3 finds warnings (errors here) that -O0 does not.
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=release
+	ninja -C $(BUILD)
 	meson test -C $(CHECK) --print-errorlogs
 	WANGGE_BIN=$(CURDIR)/$(CHECK)/wangge node --test --test-concurrency=1 tests/api/
 

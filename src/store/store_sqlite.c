@@ -363,7 +363,7 @@ wg_err store_ping(store *s)
 
 wg_err store_db_size(store *s, int64_t *bytes)
 {
-    int64_t pages, size;
+    int64_t pages = 0, size = 0;
     wg_err e = query_i64(s, SQL_PAGE_COUNT, &pages);
     if (!e)
         e = query_i64(s, SQL_PAGE_SIZE, &size);
