@@ -3,89 +3,11 @@
  */
 #include "core/divisions.h"
 
-#include <csv.h>
+#include "util/csv.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define MAX_FIELDS 8
-#define FIELD_MAX 256
-
-typedef struct {
-    divisions_row_cb cb;
-    void *ctx;
-    int line;       /* the physical line the next row starts on */
-    int newlines;   /* line breaks inside the current row's quoted fields */
-    int last_term;  /* what ended the previous row */
-    int nfields;
-    char fields[MAX_FIELDS][FIELD_MAX];
-    char *ptrs[MAX_FIELDS];
-    bool too_many;
-    int stop;
-} csv_state;
-
-static void on_field(void *data, size_t len, void *ctx)
-{
-    csv_state *st = ctx;
-    if (st->nfields == MAX_FIELDS) {
-        st->too_many = true;
-        return;
-    }
-    for (size_t i = 0; data && i < len; i++)
-        st->newlines += ((const char *)data)[i] == '\n';
-    size_t n = len < FIELD_MAX - 1 ? len : FIELD_MAX - 1;
-    memcpy(st->fields[st->nfields], data ? data : "", n);
-    st->fields[st->nfields][n] = '\0';
-    st->nfields++;
-}
-
-/* With CSV_REPALL_NL libcsv reports every line break outside a record as
- * an empty row: count those as lines (a CRLF pair once) and skip them. */
-static void on_row(int term, void *ctx)
-{
-    csv_state *st = ctx;
-    bool empty = st->nfields == 0;
-    bool crlf_tail = empty && term == '\n' && st->last_term == '\r';
-    st->last_term = term;
-    if (empty) {
-        if (!crlf_tail && term != -1)
-            st->line++;
-        return;
-    }
-    int line = st->line;
-    if (!st->stop) {
-        for (int i = 0; i < st->nfields; i++)
-            st->ptrs[i] = st->fields[i];
-        st->stop = st->cb(st->ctx, line, st->too_many ? -1 : st->nfields, st->ptrs);
-    }
-    st->line += 1 + st->newlines;
-    st->newlines = 0;
-    st->nfields = 0;
-    st->too_many = false;
-}
-
-wg_err divisions_parse_csv(const char *buf, size_t len, divisions_row_cb cb, void *ctx)
-{
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_APPEND_NULL |
-                         CSV_EMPTY_IS_NULL) != 0)
-        return WG_ERR_NOMEM;
-    csv_state *st = calloc(1, sizeof(*st));
-    if (!st) {
-        csv_free(&p);
-        return WG_ERR_NOMEM;
-    }
-    st->cb = cb;
-    st->ctx = ctx;
-    st->line = 1;
-    wg_err e = WG_OK;
-    if (csv_parse(&p, buf, len, on_field, on_row, st) != len || csv_fini(&p, on_field, on_row, st))
-        e = WG_ERR_INVALID;
-    csv_free(&p);
-    free(st);
-    return e;
-}
 
 /* One file of the package: name, code length, its level, and which column
  * holds the parent code (-1: none) and its length. */
@@ -139,7 +61,7 @@ static int on_division(void *ctx, int line, int nfields, char **f)
     const char *expect = files[c->file].header;
     if (line == 1) {
         char hdr[256] = "";
-        for (int i = 0; i < nfields && i < MAX_FIELDS; i++) {
+        for (int i = 0; i < nfields && i < CSV_MAX_FIELDS; i++) {
             strncat(hdr, i ? "," : "", sizeof(hdr) - strlen(hdr) - 1);
             strncat(hdr, f[i], sizeof(hdr) - strlen(hdr) - 1);
         }
@@ -201,36 +123,6 @@ static int on_division(void *ctx, int line, int nfields, char **f)
     return 0;
 }
 
-#define MAX_FILE ((size_t)1 << 30)
-
-/* The whole file, or NULL with errno set (EISDIR, EFBIG, ...). */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct stat st;
-    char *buf = NULL;
-    if (fstat(fileno(f), &st) != 0) {
-        /* errno set */
-    } else if (!S_ISREG(st.st_mode)) {
-        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-    } else if ((size_t)st.st_size > MAX_FILE) {
-        errno = EFBIG;
-    } else if ((buf = malloc((size_t)st.st_size + 1))) {
-        *len = fread(buf, 1, (size_t)st.st_size, f);
-        if (*len != (size_t)st.st_size) {
-            free(buf);
-            buf = NULL;
-            errno = EIO;
-        }
-    }
-    int saved = errno;
-    fclose(f);
-    errno = saved;
-    return buf;
-}
-
 wg_err divisions_import(store *s, const char *dir, FILE *progress, divisions_report *rep)
 {
     memset(rep, 0, sizeof(*rep));
@@ -242,7 +134,7 @@ wg_err divisions_import(store *s, const char *dir, FILE *progress, divisions_rep
         char path[1024];
         snprintf(path, sizeof(path), "%s/%s", dir, files[c.file].file);
         size_t len = 0;
-        char *buf = read_file(path, &len);
+        char *buf = csv_read_file(path, &len);
         if (!buf) {
             snprintf(rep->msgs[0], sizeof(rep->msgs[0]), "cannot read %.180s: %s", path,
                      strerror(errno));
@@ -251,7 +143,7 @@ wg_err divisions_import(store *s, const char *dir, FILE *progress, divisions_rep
             break;
         }
         int64_t before = rep->rows;
-        wg_err pe = divisions_parse_csv(buf, len, on_division, &c);
+        wg_err pe = csv_each(buf, len, on_division, &c);
         free(buf);
         if (c.fatal) {
             e = c.fatal;

@@ -29,9 +29,4 @@ typedef struct {
  * cannot be read (rep->msgs[0] says which). */
 wg_err divisions_import(store *s, const char *dir, FILE *progress, divisions_report *rep);
 
-/* Parse one CSV buffer row by row (RFC 4180, UTF-8); exposed for tests.
- * cb gets the fields of each row and its line number; non-zero stops. */
-typedef int (*divisions_row_cb)(void *ctx, int line, int nfields, char **fields);
-wg_err divisions_parse_csv(const char *buf, size_t len, divisions_row_cb cb, void *ctx);
-
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/divisions.h"
+#include "util/csv.h"
 #include "store/store.h"
 
 typedef struct {
@@ -54,7 +55,7 @@ typedef struct {
     int n;
     int line[MAX_ROWS];
     int nfields[MAX_ROWS];
-    char fields[MAX_ROWS][8][64];
+    char fields[MAX_ROWS][CSV_MAX_FIELDS][64];
     int stop_after; /* 0: never */
 } rows;
 
@@ -64,7 +65,7 @@ static int collect(void *ctx, int line, int nfields, char **f)
     assert_true(r->n < MAX_ROWS);
     r->line[r->n] = line;
     r->nfields[r->n] = nfields;
-    for (int i = 0; i < nfields && i < 8; i++)
+    for (int i = 0; i < nfields && i < CSV_MAX_FIELDS; i++)
         snprintf(r->fields[r->n][i], sizeof(r->fields[0][0]), "%s", f[i]);
     r->n++;
     return r->stop_after && r->n >= r->stop_after;
@@ -73,7 +74,7 @@ static int collect(void *ctx, int line, int nfields, char **f)
 static wg_err parse(const char *text, rows *r)
 {
     memset(r, 0, sizeof(*r));
-    return divisions_parse_csv(text, strlen(text), collect, r);
+    return csv_each(text, strlen(text), collect, r);
 }
 
 static void test_parse_quotes(void **state)
@@ -123,22 +124,22 @@ static void test_parse_limits(void **state)
 {
     (void)state;
     rows r;
-    /* More than 8 fields: reported as -1. */
-    assert_int_equal(parse("a,b\n1,2,3,4,5,6,7,8,9\nc,d\n", &r), WG_OK);
+    /* More than CSV_MAX_FIELDS (16) fields: reported as -1. */
+    assert_int_equal(parse("a,b\n1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\nc,d\n", &r), WG_OK);
     assert_int_equal(r.n, 3);
     assert_int_equal(r.nfields[1], -1);
     assert_int_equal(r.nfields[2], 2);
     assert_string_equal(r.fields[2][0], "c");
-    /* Exactly 8 is fine. */
-    assert_int_equal(parse("1,2,3,4,5,6,7,8\n", &r), WG_OK);
-    assert_int_equal(r.nfields[0], 8);
+    /* Exactly 16 is fine. */
+    assert_int_equal(parse("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n", &r), WG_OK);
+    assert_int_equal(r.nfields[0], 16);
     assert_string_equal(r.fields[0][7], "8");
 
     /* A non-zero return stops the rows. */
     memset(&r, 0, sizeof(r));
     r.stop_after = 2;
     const char *t = "a\nb\nc\nd\n";
-    assert_int_equal(divisions_parse_csv(t, strlen(t), collect, &r), WG_OK);
+    assert_int_equal(csv_each(t, strlen(t), collect, &r), WG_OK);
     assert_int_equal(r.n, 2);
 
     /* Broken CSV: a quote inside a bare field; text after a closing quote. */
