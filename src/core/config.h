@@ -41,6 +41,11 @@ typedef struct {
     char grid_overlap[8];
     char grid_outside[8];
     int64_t grid_tolerance_m2;
+    char work_periods[128];
+    int64_t utc_offset_minutes;
+    int64_t duplicate_radius_m;
+    int64_t duplicate_window_hours;
+    int64_t escalation_interval;
 } wg_config;
 
 typedef enum {

@@ -235,6 +235,19 @@ wg_err users_set_password(store *s, const char *login, const char *password, uin
     return store_sessions_revoke_user(s, u.id, NULL);
 }
 
+wg_err users_set_password_hash(store *s, const char *login, const char *hash, wg_why *why)
+{
+    store_user u;
+    wg_err e = get_user(s, login, &u, why);
+    if (e)
+        return e;
+    snprintf(u.password_hash, sizeof(u.password_hash), "%s", hash);
+    stamp(u.updated_at, sizeof(u.updated_at));
+    if ((e = store_user_update(s, &u)))
+        return e;
+    return store_sessions_revoke_user(s, u.id, NULL);
+}
+
 wg_err users_set_disabled(store *s, const char *login, bool disabled, wg_why *why)
 {
     store_user u;

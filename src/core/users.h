@@ -46,6 +46,8 @@ wg_err users_update(store *s, const vault *v, const char *login, const char *dis
 
 wg_err users_set_password(store *s, const char *login, const char *password, uint64_t memlimit,
                           wg_why *why);
+/* The same with a hash made beforehand (outside the write transaction). */
+wg_err users_set_password_hash(store *s, const char *login, const char *hash, wg_why *why);
 
 /* Disable (and revoke every session) or enable an account. */
 wg_err users_set_disabled(store *s, const char *login, bool disabled, wg_why *why);

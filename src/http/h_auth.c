@@ -47,7 +47,10 @@ wg_err h_login(http_req *r)
                 reply_header(r, "Retry-After", ra);
         }
         req_fail(r, e, why.field, "%s", why.msg[0] ? why.msg : wg_strerror(e));
-        req_audit_record(r, "login.failure", r->err_msg);
+        /* Throttled tries are not written one by one: that would let
+         * anyone fill the disk and hold the write lock. */
+        if (e != WG_ERR_TOO_MANY)
+            req_audit_record(r, "login.failure", r->err_msg);
         return e;
     }
     actor *a = arena_calloc(&r->ar, 1, sizeof(*a));

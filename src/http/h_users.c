@@ -249,7 +249,12 @@ wg_err h_user_roles(http_req *r)
 }
 
 /* POST /api/users/{login}/password {"password", "current_password"}:
- * yourself with your current password, or anyone's as an admin. */
+ * yourself with your current password, or anyone's as an admin.
+ *
+ * argon2id is slow: the current password is checked and the new one hashed
+ * before the write transaction, which then only stores the hash (the route
+ * has no automatic transaction). Wrong current passwords count against the
+ * login throttle like failed logins. */
 wg_err h_user_password(http_req *r)
 {
     const actor *a = REQ_WHO(r);
@@ -262,17 +267,43 @@ wg_err h_user_password(http_req *r)
     if (!self && !actor_can(a, PERM_USERS_WRITE))
         return req_fail(r, WG_ERR_FORBIDDEN, NULL, "you may change only your own password");
     store *db = req_store(r);
-    if (self && !actor_can(a, PERM_USERS_WRITE)) {
-        store_user u;
-        if ((e = store_user_get(db, login, &u)))
-            return e;
-        if (!cur || !auth_password_verify(u.password_hash, cur))
-            return req_fail(r, WG_ERR_INVALID, "current_password",
-                            "the current password is wrong");
-    }
+    store_user u;
+    if ((e = store_user_get(db, login, &u)))
+        return e == WG_ERR_NOT_FOUND ? req_fail(r, e, NULL, "no account '%s'", login) : e;
     wg_why why = {0};
-    if ((e = users_set_password(db, login, pw, req_config(r)->password_memlimit, &why)))
+    if (!auth_password_ok(pw, &why))
+        return req_fail(r, WG_ERR_INVALID, why.field, "%s", why.msg);
+    if (self && !actor_can(a, PERM_USERS_WRITE)) {
+        const session_policy *p = req_policy(r);
+        char key[96];
+        snprintf(key, sizeof(key), "u:%s", login);
+        int64_t now = (int64_t)time(NULL), wait = throttle_wait(req_throttle(r), key, now);
+        if (wait) {
+            char *ra = arena_printf(&r->ar, "%lld", (long long)wait);
+            if (ra)
+                reply_header(r, "Retry-After", ra);
+            return req_fail(r, WG_ERR_TOO_MANY, NULL, "too many wrong passwords; wait %lld s",
+                            (long long)wait);
+        }
+        if (!cur || !auth_password_verify(u.password_hash, cur)) {
+            throttle_fail(req_throttle(r), key, now, p->free_tries_login);
+            req_fail(r, WG_ERR_INVALID, "current_password", "the current password is wrong");
+            req_audit_record(r, "user.password.failure", r->err_msg);
+            return WG_ERR_INVALID;
+        }
+    }
+    char hash[AUTH_HASH_MAX];
+    if ((e = auth_password_hash(pw, req_config(r)->password_memlimit, hash)))
+        return e;
+    if ((e = store_begin(db)))
+        return e;
+    if (!(e = users_set_password_hash(db, login, hash, &why)) &&
+        !(e = req_audit(r, "user.password", NULL)))
+        e = store_commit(db);
+    if (e) {
+        store_rollback(db);
         return fail_why(r, e, &why);
+    }
     return reply_json(r, 200, json_pack("{s:s}", "status", "changed"));
 }
 

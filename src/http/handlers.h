@@ -53,6 +53,22 @@ wg_err h_grid_parties_put(http_req *r);
 wg_err h_locate(http_req *r);
 wg_err h_locate_batch(http_req *r);
 
+/* h_cases.c */
+wg_err h_categories(http_req *r);
+wg_err h_categories_import(http_req *r);
+wg_err h_route(http_req *r);
+wg_err h_route_rules(http_req *r);
+wg_err h_route_rule_put(http_req *r);
+wg_err h_route_rule_delete(http_req *r);
+wg_err h_calendar(http_req *r);
+wg_err h_calendar_put(http_req *r);
+wg_err h_calendar_delete(http_req *r);
+wg_err h_case_report(http_req *r);
+wg_err h_case_get(http_req *r);
+wg_err h_case_history(http_req *r);
+wg_err h_case_act(http_req *r);
+wg_err h_cases_list(http_req *r);
+
 /* h_departments.c */
 wg_err h_departments_list(http_req *r);
 wg_err h_department_create(http_req *r);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The one table from wg_err to HTTP status. No default: a new error value
  * must be placed here or the build fails. */
@@ -58,6 +59,12 @@ wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
 
 void reply_error(http_req *r, wg_err rc)
 {
+    /* A failed request sets no cookie, whatever the handler did before. */
+    int k = 0;
+    for (int i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, "Set-Cookie") != 0)
+            r->headers[k++] = r->headers[i];
+    r->nheaders = k;
     static const char fallback[] =
         "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
     const char *msg = r->err_msg ? r->err_msg : wg_strerror(rc);

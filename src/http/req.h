@@ -99,6 +99,8 @@ throttle *req_throttle(http_req *r);
 const session_policy *req_policy(http_req *r);
 struct locsvc;
 struct locsvc *req_locator(http_req *r);
+struct calendar;
+const struct calendar *req_calendar(http_req *r);
 
 
 /* Append an audit row for this request (actor, request id, address,

@@ -11,6 +11,7 @@
  */
 #include "http/server.h"
 #include "core/audit.h"
+#include "core/cases.h"
 #include "core/locator.h"
 #include "core/session.h"
 #include "util/buf.h"
@@ -21,6 +22,7 @@
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,18 @@ struct http_server {
     throttle *throttle;
     session_policy policy;
     locsvc *locs;
+    /* The working calendar. Replaced when holidays change; the old ones are
+     * kept until shutdown (a few per year), so readers need no lock. */
+    pthread_mutex_t cal_lock;
+    _Atomic(calendar *) cal;
+    calendar *old_cals[256];
+    int nold_cals;
+    /* The escalation scheduler. */
+    pthread_t sched;
+    bool sched_running;
+    pthread_mutex_t sched_lock;
+    pthread_cond_t sched_wake;
+    bool stopping;
     metrics *m;
     const char **route_names;
     uint16_t port;
@@ -180,10 +194,10 @@ static wg_err precheck(http_server *s, req_ctx *c, struct MHD_Connection *conn)
     const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
     c->has_body = (cl && strcmp(cl, "0") != 0) || te;
 
-    if (!r->method)
-        return req_fail(r, WG_ERR_METHOD, NULL, "method not supported");
     unsigned allow;
     c->route_idx = find_route(r->method, r->path, &r->match, &allow);
+    if (!r->method) /* an unknown method matches nothing; allow says what would */
+        c->route_idx = http_routes_count;
     if (c->route_idx == http_routes_count) {
         if (!allow)
             return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such path: %s", r->path);
@@ -210,11 +224,14 @@ static wg_err precheck(http_server *s, req_ctx *c, struct MHD_Connection *conn)
     }
     if (c->has_body && r->route->body == BODY_JSON) {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-        if (ct && !is_json_type(ct))
+        /* A body without a type is refused too: a cross-site form or
+         * no-cors fetch cannot send application/json. */
+        if (!ct || !is_json_type(ct))
             return req_fail(r, WG_ERR_MEDIA_TYPE, "Content-Type",
                             "the body must be application/json");
     }
-    buf_init(&c->body, &r->ar, cap);
+    /* On the heap, not the arena: growing in an arena keeps every old copy. */
+    buf_init(&c->body, NULL, cap);
     return WG_OK;
 }
 
@@ -388,8 +405,6 @@ static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection 
 {
     http_req *r = &c->r;
     wg_err e = c->early;
-    if (!e && r->route)
-        e = check_access(s, r);
     if (!e && r->route) {
         r->body = c->body.ptr;
         r->body_len = c->body.len;
@@ -455,6 +470,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!c->r.path)
             return MHD_NO;
         c->early = precheck(s, c, conn);
+        /* Who asks is known from the headers: refuse before reading a body. */
+        if (!c->early && c->r.route)
+            c->early = check_access(s, &c->r);
         /* A refused body is not read: answer now, the connection closes. */
         if (c->early && c->has_body)
             return answer(s, c, conn);
@@ -522,6 +540,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (s->cfg->access_log && c->r.path)
         access_log(c, micros);
     arena_free(&c->r.ar);
+    buf_free(&c->body);
     free(c);
     *con_cls = NULL;
     atomic_fetch_sub_explicit(&s->inflight, 1, memory_order_relaxed);
@@ -536,6 +555,59 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
     log_warn("http: %s", msg);
+}
+
+/* Every escalation_interval seconds: mark overdue steps and write their
+ * escalation entries, in one transaction, on this thread's connection. */
+static void *scheduler(void *arg)
+{
+    http_server *s = arg;
+    pthread_mutex_lock(&s->sched_lock);
+    while (!s->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->cfg->escalation_interval;
+        pthread_cond_timedwait(&s->sched_wake, &s->sched_lock, &until);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->sched_lock);
+        store *db = store_pool_get(s->pool);
+        case_env env = {.cal = atomic_load(&s->cal), .now = (int64_t)time(NULL)};
+        int n = 0;
+        if (db && store_begin(db) == WG_OK) {
+            if (cases_escalate_overdue(db, &env, &n) || store_commit(db)) {
+                store_rollback(db);
+                log_warn("scheduler: the overdue scan failed");
+            } else if (n) {
+                log_info("scheduler: %d case(s) went overdue", n);
+            }
+        }
+        pthread_mutex_lock(&s->sched_lock);
+    }
+    pthread_mutex_unlock(&s->sched_lock);
+    return NULL;
+}
+
+wg_err server_reload_calendar(http_server *s, store *db, wg_why *why)
+{
+    calendar *cal = NULL;
+    wg_err e = cases_calendar(db, s->cfg->work_periods, (int)s->cfg->utc_offset_minutes, &cal,
+                              why);
+    if (e)
+        return e;
+    pthread_mutex_lock(&s->cal_lock);
+    calendar *old = atomic_exchange(&s->cal, cal);
+    if (old && s->nold_cals < (int)WG_ARRAY_LEN(s->old_cals))
+        s->old_cals[s->nold_cals++] = old;
+    else if (old)
+        log_warn("calendar: too many reloads kept; one old calendar leaks");
+    pthread_mutex_unlock(&s->cal_lock);
+    return WG_OK;
+}
+
+const calendar *server_calendar(const http_server *s)
+{
+    return atomic_load(&((http_server *)s)->cal);
 }
 
 wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http_server **out,
@@ -578,11 +650,14 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                                  .free_tries_addr = (int)cfg->addr_free_tries};
     if (!(s->throttle = throttle_new()) || !(s->locs = locsvc_new()))
         goto nomem;
+    pthread_mutex_init(&s->cal_lock, NULL);
+    pthread_mutex_init(&s->sched_lock, NULL);
+    pthread_cond_init(&s->sched_wake, NULL);
     {
-        /* The first index, before the first request. */
+        /* The first index and calendar, before the first request. */
         wg_why why = {0};
         store *db = store_pool_get(pool);
-        if (!db || locsvc_rebuild(s->locs, db, &why)) {
+        if (!db || locsvc_rebuild(s->locs, db, &why) || server_reload_calendar(s, db, &why)) {
             snprintf(err, errcap, "cannot build the grid index: %s",
                      why.msg[0] ? why.msg : "the database does not answer");
             locsvc_free(s->locs);
@@ -633,6 +708,8 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : port;
+    if (cfg->escalation_interval > 0)
+        s->sched_running = pthread_create(&s->sched, NULL, scheduler, s) == 0;
     *out = s;
     return WG_OK;
 nomem:
@@ -668,6 +745,19 @@ void server_stop(http_server *s, int grace_seconds)
         log_warn("http: %d request(s) still running after %d s; closing them", left,
                  grace_seconds);
     MHD_stop_daemon(s->d);
+    if (s->sched_running) {
+        pthread_mutex_lock(&s->sched_lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->sched_wake);
+        pthread_mutex_unlock(&s->sched_lock);
+        pthread_join(s->sched, NULL);
+    }
+    for (int i = 0; i < s->nold_cals; i++)
+        calendar_free(s->old_cals[i]);
+    calendar_free(atomic_load(&s->cal));
+    pthread_mutex_destroy(&s->cal_lock);
+    pthread_mutex_destroy(&s->sched_lock);
+    pthread_cond_destroy(&s->sched_wake);
     locsvc_free(s->locs);
     throttle_free(s->throttle);
     metrics_free(s->m);
@@ -722,6 +812,11 @@ const session_policy *req_policy(http_req *r)
 locsvc *req_locator(http_req *r)
 {
     return r->srv->locs;
+}
+
+const calendar *req_calendar(http_req *r)
+{
+    return server_calendar(r->srv);
 }
 
 const char *req_param(http_req *r, const char *name)

@@ -38,6 +38,12 @@ uint16_t server_port(const http_server *s);
 void server_stop(http_server *s, int grace_seconds);
 
 const wg_config *server_config(const http_server *s);
+
+/* The working calendar in force; valid while the server lives. */
+struct calendar;
+const struct calendar *server_calendar(const http_server *s);
+/* Rebuild it from the store (after holidays change). */
+wg_err server_reload_calendar(http_server *s, store *db, wg_why *why);
 metrics *server_metrics(const http_server *s);
 store_pool *server_pool(const http_server *s);
 

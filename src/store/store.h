@@ -233,6 +233,144 @@ wg_err store_grid_staff_list(store *s, const char *grid,
 wg_err store_grid_parties_list(store *s, const char *grid,
                                wg_err (*cb)(void *ctx, const store_grid_party *p), void *ctx);
 
+/* ---- the case loop: catalogue, calendar days, routing, cases ---- */
+
+typedef struct {
+    char code[16];
+    char kind[12]; /* component | event */
+    char major[64], minor[64], fine[64];
+    char name_zh[STORE_NAME_MAX], name_en[STORE_NAME_MAX];
+    char department[STORE_CODE_MAX];
+    char limit[5][12]; /* file, dispatch, acknowledge, handle, verify: "30m" "4h" "3d" */
+    int urgent_percent;
+} store_category;
+
+wg_err store_category_put(store *s, const store_category *c);
+wg_err store_category_get(store *s, const char *code, store_category *out);
+wg_err store_category_count(store *s, int64_t *n);
+wg_err store_category_list(store *s, wg_err (*cb)(void *ctx, const store_category *c), void *ctx);
+
+/* Holidays and make-up working days: kind "holiday" or "workday". */
+wg_err store_calendar_put(store *s, const char *day, const char *kind, const char *note);
+wg_err store_calendar_delete(store *s, const char *day);
+wg_err store_calendar_list(store *s, wg_err (*cb)(void *ctx, const char *day, const char *kind,
+                                                  const char *note),
+                           void *ctx);
+
+typedef struct {
+    int64_t id;
+    char category[16];   /* "" = any */
+    char grid_prefix[STORE_GRID_CODE_MAX]; /* "" = any */
+    char department[STORE_CODE_MAX];
+    char note[STORE_NAME_MAX];
+} store_route_rule;
+
+wg_err store_route_put(store *s, const store_route_rule *r, int64_t *id);
+wg_err store_route_delete(store *s, int64_t id);
+/* Every rule that matches (category or any) x (a prefix of grid or any). */
+wg_err store_route_matching(store *s, const char *category, const char *grid,
+                            wg_err (*cb)(void *ctx, const store_route_rule *r), void *ctx);
+wg_err store_route_list(store *s, wg_err (*cb)(void *ctx, const store_route_rule *r), void *ctx);
+
+typedef struct {
+    int64_t id;
+    char category[16];
+    char status[16];
+    char urgency[8];
+    char source[16];
+    char description[4096];
+    char address[256];
+    double lon, lat;
+    bool has_point;
+    char grid[STORE_GRID_CODE_MAX], grid_l1[STORE_GRID_CODE_MAX], grid_l2[STORE_GRID_CODE_MAX],
+        grid_l3[STORE_GRID_CODE_MAX];
+    char dedicated[256];
+    char department[STORE_CODE_MAX];
+    int64_t route_rule; /* 0: the category's default */
+    char reporter_login[STORE_LOGIN_MAX];
+    char reporter_name[STORE_NAME_MAX];
+    unsigned char reporter_phone_sealed[STORE_SEALED_MAX];
+    size_t reporter_phone_sealed_len;
+    char reporter_phone_masked[32];
+    /* unix seconds; 0 = not yet */
+    int64_t reported_at, filed_at, dispatched_at, acknowledged_at, started_at, fed_back_at,
+        verified_at, closed_at, due_at, handle_due_at, escalated_at;
+    char due_step[16];
+    bool overdue, extension_requested, deferred;
+    int extensions, reworks, whistles;
+    int64_t merged_into;
+    int satisfaction; /* 0: none */
+    int closed_on_time; /* -1 unknown, 0, 1 */
+    char idempotency_key[72];
+    int64_t version;
+    int64_t updated_at;
+} store_case;
+
+typedef struct {
+    int64_t id, case_id, at;
+    char actor[STORE_LOGIN_MAX];
+    char action[24];
+    char from_status[16], to_status[16];
+    char note[1024];
+    char data[2048]; /* JSON */
+} store_case_event;
+
+wg_err store_case_insert(store *s, store_case *c); /* sets c->id */
+wg_err store_case_get(store *s, int64_t id, store_case *out);
+/* Write c if its version is still c->version (then bumped): else
+ * WG_ERR_PRECONDITION. */
+wg_err store_case_update(store *s, store_case *c);
+wg_err store_case_by_key(store *s, const char *idempotency_key, int64_t *id);
+wg_err store_case_event_add(store *s, store_case_event *ev);
+wg_err store_case_events(store *s, int64_t case_id,
+                         wg_err (*cb)(void *ctx, const store_case_event *ev), void *ctx);
+/* Open cases of a category reported since `since` whose point lies in the
+ * box [lon0, lon1] x [lat0, lat1]. */
+wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
+                       double lon1, double lat1,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
+
+typedef struct {
+    /* scope: what the asker may see (all set false/empty: nothing) */
+    bool all;
+    const char *const *grid_prefixes; int ngrid;
+    const char *const *departments; int ndept;
+    const char *reporter; /* cases reported by this login */
+    /* filters (NULL / 0: any) */
+    const char *status, *category, *grid, *department, *source, *text;
+    int overdue;           /* -1 any, 0, 1 */
+    int64_t from, to;      /* reported_at range; 0: open */
+    int64_t before_id;     /* keyset: id < before_id (newest first); 0: from the top */
+    int64_t due_before;    /* open steps due before this instant; 0: any */
+    int limit;
+} store_case_filter;
+
+/* Cases matching f, newest first. */
+wg_err store_case_list(store *s, const store_case_filter *f,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
+
+typedef struct {
+    int64_t whistle_id, case_id, created_at;
+    char whistler[STORE_LOGIN_MAX];
+    char reason[32];
+    char note[512];
+    char department[STORE_CODE_MAX];
+    int64_t ack_due_at, acknowledged_at, arrived_at;
+    char part[1024];
+    int rating; /* 0: none */
+} store_whistle_part;
+
+/* A whistle and the departments it calls (one row per department). */
+wg_err store_whistle_add(store *s, int64_t case_id, const char *whistler, const char *reason,
+                         const char *note, int64_t now, int64_t *whistle_id);
+wg_err store_whistle_department_add(store *s, int64_t whistle_id, const char *department,
+                                    int64_t ack_due_at);
+/* Every (whistle, department) of a case, oldest first. */
+wg_err store_whistle_parts(store *s, int64_t case_id,
+                           wg_err (*cb)(void *ctx, const store_whistle_part *p), void *ctx);
+/* Write acknowledged_at, arrived_at, part and rating of one part. */
+wg_err store_whistle_part_update(store *s, const store_whistle_part *p);
+
 /* ---- audit log ---- */
 
 typedef struct {

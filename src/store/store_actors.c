@@ -277,9 +277,19 @@ static wg_err exec_id_i64(store *s, const char *sql, int64_t a, int64_t b, bool 
     return stmt_exec(st);
 }
 
+/* Best effort, never waiting for the write lock: a read must not stall
+ * behind someone else's transaction just to note the time. */
+static wg_err touch(store *s, const char *sql, int64_t id, int64_t now)
+{
+    sqlite3_busy_timeout(s->db, 0);
+    wg_err e = exec_id_i64(s, sql, id, now, true);
+    sqlite3_busy_timeout(s->db, s->busy_timeout_ms);
+    return e;
+}
+
 wg_err store_session_touch(store *s, int64_t id, int64_t now)
 {
-    return exec_id_i64(s, SQL_SESSION_TOUCH, id, now, true);
+    return touch(s, SQL_SESSION_TOUCH, id, now);
 }
 
 wg_err store_session_revoke(store *s, int64_t id)
@@ -340,7 +350,7 @@ wg_err store_apikey_get(store *s, const char *key_hash, store_apikey *out)
 
 wg_err store_apikey_touch(store *s, int64_t id, int64_t now)
 {
-    return exec_id_i64(s, SQL_APIKEY_TOUCH, id, now, true);
+    return touch(s, SQL_APIKEY_TOUCH, id, now);
 }
 
 wg_err store_apikey_revoke(store *s, int64_t user_id, int64_t id)

@@ -23,6 +23,7 @@ struct store {
         sqlite3_stmt *st;
     } cache[STORE_STMT_SLOTS];
     store *next_in_pool;
+    int busy_timeout_ms;
 };
 
 /* The cached prepared statement for sql (a static string); NULL on a

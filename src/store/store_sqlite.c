@@ -250,6 +250,7 @@ wg_err store_open(const char *path, const store_opts *o, store **out, char *err,
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+    s->busy_timeout_ms = o->busy_timeout_ms;
 
     int version = read_version(s->db, why, sizeof(why), &e);
     if (version < 0)

@@ -120,8 +120,10 @@ bool arena_defer(arena *a, void (*fn)(void *), void *p)
 {
     arena_cleanup *c = arena_alloc(a, sizeof(*c));
     if (!c) {
-        fn(p);
-        return false;
+        /* Callers go on using p, so freeing it now would be worse than
+         * stopping: out of memory is fatal (STYLE.md). */
+        fprintf(stderr, "arena: out of memory for a cleanup; aborting\n");
+        abort();
     }
     c->fn = fn;
     c->p = p;

@@ -46,8 +46,8 @@ char *arena_strdup(arena *a, const char *s);
 /* printf into the arena; NULL over the cap. */
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Run fn(p) when the arena is reset or freed. false if out of memory (fn is
- * then called at once, so nothing leaks). */
+/* Run fn(p) when the arena is reset or freed. Out of memory here aborts
+ * the process (the caller keeps using p, so there is no safe way back). */
 bool arena_defer(arena *a, void (*fn)(void *), void *p);
 
 /* Run cleanups and release all memory but the initial storage; the arena

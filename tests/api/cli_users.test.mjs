@@ -82,13 +82,13 @@ test('demo adds departments and one account per role, once; each can log in', as
     assert.equal(cli(['init', '--db', db], { env }).status, 0);
     let r = cli(['demo', '--db', db], { env });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /10 department\(s\) and 9 account\(s\) added/);
+    assert.match(r.stdout, /10 department\(s\), 31 categories and 9 account\(s\) added/);
     const pw = r.stdout.match(/password (\S+)\):/)[1];
     const roles = [...r.stdout.matchAll(/^ {2}(\S+)\s+(\S+)/gm)].map((m) => [m[1], m[2]]);
     assert.deepEqual([...new Set(roles.map((x) => x[1]))].sort(),
       ['admin', 'auditor', 'citizen', 'community_staff', 'department_staff', 'grid_chief', 'grid_member', 'leader']);
     r = cli(['demo', '--db', db], { env });
-    assert.match(r.stdout, /0 department\(s\) and 0 account\(s\) added/);
+    assert.match(r.stdout, /0 department\(s\), 0 categories and 0 account\(s\) added/);
     const srv = await startServer({ dir, init: false, dbName: 'd.db' });
     try {
       for (const [loginName, role] of roles) {

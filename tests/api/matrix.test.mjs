@@ -51,6 +51,20 @@ const MATRIX = [
   { route: 'PUT /api/grids/{code}/parties', allow: ['admin', 'leader', 'community_staff'], path: '/api/grids/410102008/parties', body: () => ({}) },
   { route: 'GET /api/locate', allow: 'any', path: '/api/locate?lon=113.6&lat=34.7' },
   { route: 'POST /api/locate', allow: 'any', body: () => ({ points: [[113.6, 34.7]] }) },
+  { route: 'GET /api/categories', allow: 'any' },
+  { route: 'PUT /api/categories', allow: ['admin'], raw: 'code,kind\n' },
+  { route: 'GET /api/route', allow: 'any', path: '/api/route?category=E0101&grid=410102008' },
+  { route: 'GET /api/route-rules', allow: 'any' },
+  { route: 'POST /api/route-rules', allow: ['admin'], body: () => ({ department: 'nowhere' }) },
+  { route: 'DELETE /api/route-rules/{id}', allow: ['admin'], path: '/api/route-rules/999999' },
+  { route: 'GET /api/calendar', allow: 'any' },
+  { route: 'PUT /api/calendar/{day}', allow: ['admin'], path: '/api/calendar/2024-10-01', body: () => ({ kind: 'holiday', note: '国庆节' }) },
+  { route: 'DELETE /api/calendar/{day}', allow: ['admin'], path: '/api/calendar/2099-01-01' },
+  { route: 'GET /api/cases', allow: 'any' },
+  { route: 'POST /api/cases', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'citizen'], body: () => ({ category: 'E0101', description: 'x', grid: '410102008' }) },
+  { route: 'GET /api/cases/{id}', allow: 'any', path: '/api/cases/999999' },
+  { route: 'GET /api/cases/{id}/history', allow: 'any', path: '/api/cases/999999/history' },
+  { route: 'POST /api/cases/{id}/actions/{action}', allow: 'any', path: '/api/cases/999999/actions/file' },
   { route: 'GET /api/departments', allow: STAFF },
   { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
 ];
@@ -92,7 +106,10 @@ test('the matrix lists every route of the server, and nothing else', () => {
 test('anonymous: public routes answer, every other route is 401', async () => {
   for (const m of MATRIX) {
     const [method, pattern] = m.route.split(' ');
-    const r = await req(srv, method, m.path ?? pattern, { body: m.body ? m.body('anonymous') : (method === 'GET' || method === 'DELETE' ? undefined : {}) });
+    const r = await req(srv, method, m.path ?? pattern, {
+      body: m.raw ?? (m.body ? m.body('anonymous') : (method === 'GET' || method === 'DELETE' ? undefined : {})),
+      raw: !!m.raw, headers: m.raw ? { 'content-type': 'text/csv' } : {},
+    });
     if (m.allow === 'public') assert.ok(![401, 403].includes(r.status), `${m.route} anonymous: ${r.status} ${r.text}`);
     else assert.equal(r.status, 401, `${m.route} anonymous: ${r.status} ${r.text}`);
   }
@@ -104,7 +121,8 @@ for (const role of ROLES) {
       const [method, pattern] = m.route.split(' ');
       const token = m.fresh ? (await login(srv, `m-${role.replace(/_/g, '-')}`, passwords[role])).token : tokens[role];
       const r = await req(srv, method, m.path ?? pattern, {
-        token, body: m.body ? m.body(role) : (method === 'GET' || method === 'DELETE' ? undefined : {}),
+        token, body: m.raw ?? (m.body ? m.body(role) : (method === 'GET' || method === 'DELETE' ? undefined : {})),
+        raw: !!m.raw, headers: m.raw ? { 'content-type': 'text/csv' } : {},
       });
       const allowed = m.allow === 'public' || m.allow === 'any' || m.allow.includes(role);
       if (allowed) assert.ok(![401, 403].includes(r.status), `${role} ${m.route}: ${r.status} ${r.text}`);

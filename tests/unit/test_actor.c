@@ -21,8 +21,12 @@ static const char *const names[ROLE_COUNT] = {
 
 /* The policy, written out independently of actor.c. PERM_SELF is true for
  * every role here because the test actors have a user id. */
-#define BASE [PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_LOCATE] = true
+#define BASE [PERM_PUBLIC] = true, [PERM_SELF] = true, [PERM_LOCATE] = true, [PERM_CASES_READ] = true
 #define STAFF BASE, [PERM_DEPTS_READ] = true, [PERM_GRIDS_READ] = true
+#define REPORT [PERM_CASES_REPORT] = true
+#define DISPATCH [PERM_CASES_DISPATCH] = true
+#define VERIFY [PERM_CASES_VERIFY] = true
+#define WHISTLE [PERM_CASES_WHISTLE] = true
 static const bool expect[ROLE_COUNT][PERM_COUNT] = {
     [ROLE_ADMIN] = {STAFF,
                     [PERM_USERS_READ] = true,
@@ -31,17 +35,24 @@ static const bool expect[ROLE_COUNT][PERM_COUNT] = {
                     [PERM_AUDIT_READ] = false,
                     [PERM_DEPTS_WRITE] = true,
                     [PERM_GRIDS_WRITE] = true,
-                    [PERM_GRIDS_STAFF] = true},
-    [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true},
-    [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true},
-    [ROLE_GRID_CHIEF] = {STAFF},
-    [ROLE_GRID_MEMBER] = {STAFF},
-    [ROLE_DEPARTMENT_STAFF] = {STAFF},
-    [ROLE_CITIZEN] = {BASE},
+                    [PERM_GRIDS_STAFF] = true,
+                    REPORT, DISPATCH, WHISTLE,
+                    [PERM_CATALOGUE_WRITE] = true},
+    [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH,
+                     WHISTLE},
+    [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH, VERIFY, WHISTLE},
+    [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE},
+    [ROLE_GRID_MEMBER] = {STAFF, REPORT, VERIFY},
+    [ROLE_DEPARTMENT_STAFF] = {STAFF, [PERM_CASES_HANDLE] = true},
+    [ROLE_CITIZEN] = {BASE, REPORT},
     [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true},
 };
 #undef STAFF
 #undef BASE
+#undef REPORT
+#undef DISPATCH
+#undef VERIFY
+#undef WHISTLE
 
 static const char *const perm_names[PERM_COUNT] = {
     [PERM_PUBLIC] = "public",         [PERM_SELF] = "self",
@@ -50,6 +61,10 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_DEPTS_READ] = "depts_read", [PERM_DEPTS_WRITE] = "depts_write",
     [PERM_GRIDS_READ] = "grids_read", [PERM_GRIDS_WRITE] = "grids_write",
     [PERM_GRIDS_STAFF] = "grids_staff", [PERM_LOCATE] = "locate",
+    [PERM_CASES_REPORT] = "cases_report", [PERM_CASES_READ] = "cases_read",
+    [PERM_CASES_DISPATCH] = "cases_dispatch", [PERM_CASES_HANDLE] = "cases_handle",
+    [PERM_CASES_VERIFY] = "cases_verify", [PERM_CASES_WHISTLE] = "cases_whistle",
+    [PERM_CATALOGUE_WRITE] = "catalogue_write",
 };
 
 /* An actor with one grant. */

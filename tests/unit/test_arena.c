@@ -76,20 +76,6 @@ static void test_cleanups_run_last_first(void **state)
     assert_int_equal(order, 3);
 }
 
-static void test_defer_over_cap_runs_at_once(void **state)
-{
-    (void)state;
-    char tiny[32];
-    arena a;
-    arena_init(&a, tiny, sizeof(tiny), 1); /* no heap at all */
-    order = 0;
-    memset(calls, 0, sizeof(calls));
-    assert_non_null(arena_alloc(&a, 16));
-    assert_false(arena_defer(&a, note, (void *)0));
-    assert_int_equal(calls[0], 1);
-    arena_free(&a);
-}
-
 static void test_strings(void **state)
 {
     (void)state;
@@ -112,7 +98,6 @@ int main(void)
         cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_cap_is_enforced),
         cmocka_unit_test(test_cleanups_run_last_first),
-        cmocka_unit_test(test_defer_over_cap_runs_at_once),
         cmocka_unit_test(test_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

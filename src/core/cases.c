@@ -1,0 +1,921 @@
+/*
+ * cases.c - see cases.h. The table `flow` below is the whole workflow.
+ */
+#include "core/cases.h"
+#include "core/pii.h"
+#include "util/log.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[CS_COUNT] = {
+    [CS_REPORTED] = "reported",       [CS_FILED] = "filed",         [CS_NOT_FILED] = "not_filed",
+    [CS_MERGED] = "merged",           [CS_DISPATCHED] = "dispatched",
+    [CS_ACKNOWLEDGED] = "acknowledged", [CS_HANDLING] = "handling", [CS_FED_BACK] = "fed_back",
+    [CS_VERIFIED] = "verified",       [CS_CLOSED] = "closed",       [CS_DEFERRED] = "deferred",
+};
+
+static const char *const action_names[CA_COUNT] = {
+    [CA_FILE] = "file",
+    [CA_REJECT] = "reject",
+    [CA_MERGE] = "merge",
+    [CA_DISPATCH] = "dispatch",
+    [CA_RETURN] = "return",
+    [CA_ACKNOWLEDGE] = "acknowledge",
+    [CA_START] = "start",
+    [CA_FEED_BACK] = "feed_back",
+    [CA_VERIFY] = "verify",
+    [CA_FAIL_VERIFICATION] = "fail_verification",
+    [CA_CLOSE] = "close",
+    [CA_REQUEST_EXTENSION] = "request_extension",
+    [CA_APPROVE_EXTENSION] = "approve_extension",
+    [CA_DEFER] = "defer",
+    [CA_REOPEN] = "reopen",
+    [CA_WHISTLE] = "whistle",
+    [CA_RATE] = "rate",
+};
+
+const char *cases_status_name(case_status s)
+{
+    return (unsigned)s < CS_COUNT ? status_names[s] : "?";
+}
+
+bool cases_status_parse(const char *name, case_status *out)
+{
+    for (int i = 0; name && i < CS_COUNT; i++)
+        if (strcmp(status_names[i], name) == 0) {
+            *out = (case_status)i;
+            return true;
+        }
+    return false;
+}
+
+const char *cases_action_name(case_action a)
+{
+    return (unsigned)a < CA_COUNT ? action_names[a] : "?";
+}
+
+bool cases_action_parse(const char *name, case_action *out)
+{
+    for (int i = 0; name && i < CA_COUNT; i++)
+        if (strcmp(action_names[i], name) == 0) {
+            *out = (case_action)i;
+            return true;
+        }
+    return false;
+}
+
+/* ---- who may: groups of actors relative to a case ---- */
+
+enum {
+    G_DISPATCH = 1 << 0, /* dispatcher over the case's grid */
+    G_DEPT = 1 << 1,     /* staff of the department the case is dispatched to */
+    G_VERIFY = 1 << 2,   /* grid staff over the case's grid */
+    G_WHISTLE = 1 << 3,  /* may whistle over the case's grid */
+    G_REPORTER = 1 << 4, /* reported it */
+    G_WHISTLED = 1 << 5, /* staff of a department a whistle called and that owes an answer */
+};
+
+#define S(x) (1u << (x))
+#define OPEN (S(CS_FILED) | S(CS_DISPATCHED) | S(CS_ACKNOWLEDGED) | S(CS_HANDLING))
+#define SAME (-1)
+
+/* The workflow: from which states, which action leads where, for whom. */
+static const struct {
+    unsigned from;
+    case_action action;
+    int to;
+    unsigned who;
+} flow[] = {
+    {S(CS_REPORTED), CA_FILE, CS_FILED, G_DISPATCH},
+    {S(CS_REPORTED), CA_REJECT, CS_NOT_FILED, G_DISPATCH},
+    {S(CS_REPORTED) | S(CS_FILED), CA_MERGE, CS_MERGED, G_DISPATCH},
+    {S(CS_FILED), CA_DISPATCH, CS_DISPATCHED, G_DISPATCH},
+    {S(CS_DISPATCHED), CA_RETURN, CS_FILED, G_DEPT},
+    {S(CS_DISPATCHED), CA_ACKNOWLEDGE, CS_ACKNOWLEDGED, G_DEPT},
+    {OPEN, CA_ACKNOWLEDGE, SAME, G_WHISTLED},
+    {S(CS_ACKNOWLEDGED), CA_START, CS_HANDLING, G_DEPT},
+    {S(CS_HANDLING), CA_FEED_BACK, CS_FED_BACK, G_DEPT},
+    {OPEN, CA_FEED_BACK, SAME, G_WHISTLED},
+    {S(CS_FED_BACK), CA_VERIFY, CS_VERIFIED, G_VERIFY | G_REPORTER},
+    {S(CS_FED_BACK), CA_FAIL_VERIFICATION, CS_HANDLING, G_VERIFY | G_REPORTER},
+    {S(CS_VERIFIED), CA_CLOSE, CS_CLOSED, G_DISPATCH},
+    {S(CS_DISPATCHED) | S(CS_ACKNOWLEDGED) | S(CS_HANDLING), CA_REQUEST_EXTENSION, SAME, G_DEPT},
+    {S(CS_DISPATCHED) | S(CS_ACKNOWLEDGED) | S(CS_HANDLING), CA_APPROVE_EXTENSION, SAME,
+     G_DISPATCH},
+    {OPEN, CA_DEFER, CS_DEFERRED, G_DISPATCH},
+    {S(CS_CLOSED) | S(CS_DEFERRED) | S(CS_NOT_FILED), CA_REOPEN, CS_FILED, G_DISPATCH},
+    {OPEN, CA_WHISTLE, SAME, G_WHISTLE},
+    {S(CS_CLOSED), CA_RATE, SAME, G_REPORTER | G_WHISTLE},
+    {OPEN | S(CS_FED_BACK) | S(CS_VERIFIED), CA_RATE, SAME, G_WHISTLE},
+};
+
+typedef struct {
+    bool whistled_pending; /* a whistle part of the actor's department owes an answer */
+    bool whistled_any;     /* the actor's department was whistled to this case */
+    bool rateable_part;    /* the actor whistled, and a part can be rated */
+} whistle_view;
+
+typedef struct {
+    const actor *who;
+    whistle_view *v;
+} wv_ctx;
+
+static bool actor_dept(const actor *a, const char *dept)
+{
+    return actor_can_in_department(a, PERM_CASES_HANDLE, dept);
+}
+
+static wg_err scan_part(void *ctx, const store_whistle_part *p)
+{
+    wv_ctx *c = ctx;
+    if (actor_dept(c->who, p->department)) {
+        c->v->whistled_any = true;
+        if (!p->acknowledged_at || !p->part[0])
+            c->v->whistled_pending = true;
+    }
+    if (strcmp(p->whistler, c->who->login) == 0 && p->acknowledged_at && !p->rating)
+        c->v->rateable_part = true;
+    return WG_OK;
+}
+
+static unsigned groups(store *s, const store_case *c, const actor *who, whistle_view *v)
+{
+    unsigned g = 0;
+    memset(v, 0, sizeof(*v));
+    if (actor_can_in_grid(who, PERM_CASES_DISPATCH, c->grid))
+        g |= G_DISPATCH;
+    if (c->department[0] && actor_dept(who, c->department))
+        g |= G_DEPT;
+    if (actor_can_in_grid(who, PERM_CASES_VERIFY, c->grid))
+        g |= G_VERIFY;
+    if (actor_can_in_grid(who, PERM_CASES_WHISTLE, c->grid))
+        g |= G_WHISTLE;
+    if (c->reporter_login[0] && strcmp(c->reporter_login, who->login) == 0)
+        g |= G_REPORTER;
+    if (c->whistles) {
+        wv_ctx ctx = {who, v};
+        store_whistle_parts(s, c->id, scan_part, &ctx);
+        if (v->whistled_pending && !(g & G_DEPT))
+            g |= G_WHISTLED;
+    }
+    return g;
+}
+
+bool cases_visible(store *s, const store_case *c, const actor *who)
+{
+    if (!who)
+        return false;
+    for (int i = 0; i < who->ngrants; i++) {
+        role_id r = who->grants[i].role;
+        if (r == ROLE_ADMIN || r == ROLE_AUDITOR)
+            return true;
+    }
+    if (actor_can_in_grid(who, PERM_GRIDS_READ, c->grid) && !actor_can(who, PERM_CASES_HANDLE))
+        return true;
+    if (c->reporter_login[0] && strcmp(c->reporter_login, who->login) == 0)
+        return true;
+    whistle_view v;
+    unsigned g = groups(s, c, who, &v);
+    return (g & (G_DEPT | G_DISPATCH | G_VERIFY)) || v.whistled_any;
+}
+
+/* Special conditions beyond the table. */
+static bool condition_ok(const store_case *c, case_action a, unsigned g, const whistle_view *v)
+{
+    switch (a) {
+    case CA_APPROVE_EXTENSION:
+        return c->extension_requested;
+    case CA_REQUEST_EXTENSION:
+        return !c->extension_requested;
+    case CA_RATE:
+        /* the reporter rates a closed case once; a whistler rates parts */
+        return (c->satisfaction == 0 && (g & G_REPORTER) && c->closed_at) || v->rateable_part;
+    case CA_FILE:
+    case CA_REJECT:
+    case CA_MERGE:
+    case CA_DISPATCH:
+    case CA_RETURN:
+    case CA_ACKNOWLEDGE:
+    case CA_START:
+    case CA_FEED_BACK:
+    case CA_VERIFY:
+    case CA_FAIL_VERIFICATION:
+    case CA_CLOSE:
+    case CA_DEFER:
+    case CA_REOPEN:
+    case CA_WHISTLE:
+    case CA_COUNT:
+        break;
+    }
+    return true;
+}
+
+/* The flow row for (state, action, groups), or -1. */
+static int find_row(const store_case *c, case_action a, unsigned g, const whistle_view *v)
+{
+    case_status st;
+    if (!cases_status_parse(c->status, &st))
+        return -1;
+    for (size_t i = 0; i < WG_ARRAY_LEN(flow); i++)
+        if (flow[i].action == a && (flow[i].from & S(st)) && (flow[i].who & g) &&
+            condition_ok(c, a, g, v))
+            return (int)i;
+    return -1;
+}
+
+unsigned cases_allowed(store *s, const store_case *c, const actor *who)
+{
+    whistle_view v;
+    unsigned g = groups(s, c, who, &v), mask = 0;
+    for (int a = 0; a < CA_COUNT; a++)
+        if (find_row(c, (case_action)a, g, &v) >= 0)
+            mask |= 1u << a;
+    return mask;
+}
+
+json_t *cases_allowed_json(unsigned mask)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < CA_COUNT; i++)
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(action_names[i]));
+    return a;
+}
+
+/* ---- deadlines ---- */
+
+/* When step `step` of a case of category k is due, counted from `from`. */
+static int64_t deadline(const case_env *env, const store_category *k, const char *urgency,
+                        case_step step, int64_t from)
+{
+    cat_limit lim;
+    if (!catalogue_limit_parse(k->limit[step], &lim))
+        return 0;
+    bool urgent = strcmp(urgency, "urgent") == 0;
+    int64_t secs;
+    if (lim.unit == 'd' && !urgent) {
+        int64_t t = calendar_add_working_days(env->cal, from, lim.n);
+        return t == CAL_ERROR ? 0 : t;
+    }
+    if (lim.unit == 'd')
+        secs = (int64_t)lim.n * calendar_day_seconds(env->cal);
+    else
+        secs = (int64_t)lim.n * (lim.unit == 'h' ? 3600 : 60);
+    if (urgent)
+        secs = secs * k->urgent_percent / 100;
+    int64_t t = calendar_add_working(env->cal, from, secs);
+    return t == CAL_ERROR ? 0 : t;
+}
+
+static void set_due(store_case *c, int64_t at, const char *step)
+{
+    c->due_at = at;
+    snprintf(c->due_step, sizeof(c->due_step), "%s", step);
+}
+
+/* ---- routing ---- */
+
+typedef struct {
+    store_route_rule best;
+    int best_score;
+} route_ctx;
+
+static wg_err pick_rule(void *ctx, const store_route_rule *r)
+{
+    route_ctx *c = ctx;
+    /* A category rule beats any catch-all; then the longest grid prefix. */
+    int score = (r->category[0] ? 1000 : 0) + (int)strlen(r->grid_prefix);
+    if (score > c->best_score) {
+        c->best = *r;
+        c->best_score = score;
+    }
+    return WG_OK;
+}
+
+wg_err cases_route(store *s, const char *category, const char *grid, case_route *out,
+                   wg_why *why)
+{
+    memset(out, 0, sizeof(*out));
+    store_category k;
+    wg_err e = store_category_get(s, category, &k);
+    if (e == WG_ERR_NOT_FOUND)
+        return wg_fail(why, WG_ERR_INVALID, "category", "no category %s", category);
+    if (e)
+        return e;
+    route_ctx rc = {.best_score = -1};
+    if ((e = store_route_matching(s, category, grid ? grid : "", pick_rule, &rc)))
+        return e;
+    if (rc.best_score >= 0) {
+        snprintf(out->department, sizeof(out->department), "%s", rc.best.department);
+        out->rule_id = rc.best.id;
+        snprintf(out->why, sizeof(out->why), "rule %lld: category %s, grid %s%s",
+                 (long long)rc.best.id, rc.best.category[0] ? rc.best.category : "(any)",
+                 rc.best.grid_prefix[0] ? rc.best.grid_prefix : "(any)",
+                 rc.best.grid_prefix[0] ? "*" : "");
+    } else {
+        snprintf(out->department, sizeof(out->department), "%s", k.department);
+        snprintf(out->why, sizeof(out->why), "no rule matches: category %s's own department",
+                 category);
+    }
+    return WG_OK;
+}
+
+/* ---- history ---- */
+
+static wg_err history(store *s, const store_case *c, int64_t at, const char *actor_name,
+                      const char *action, const char *from, const char *note, json_t *data)
+{
+    store_case_event ev = {0};
+    ev.case_id = c->id;
+    ev.at = at;
+    snprintf(ev.actor, sizeof(ev.actor), "%s", actor_name);
+    snprintf(ev.action, sizeof(ev.action), "%s", action);
+    snprintf(ev.from_status, sizeof(ev.from_status), "%s", from);
+    snprintf(ev.to_status, sizeof(ev.to_status), "%s", c->status);
+    snprintf(ev.note, sizeof(ev.note), "%s", note ? note : "");
+    if (data) {
+        char *d = json_dumps(data, JSON_COMPACT);
+        if (d && strlen(d) < sizeof(ev.data))
+            snprintf(ev.data, sizeof(ev.data), "%s", d);
+        free(d);
+    }
+    return store_case_event_add(s, &ev);
+}
+
+/* ---- report ---- */
+
+static const char *const sources[] = {"grid_member", "citizen", "hotline", "platform",
+                                      "inspection"};
+
+static double metres_between(double lon1, double lat1, double lon2, double lat2)
+{
+    double dy = (lat2 - lat1) * 110574.0;
+    double dx = (lon2 - lon1) * 111320.0 * cos((lat1 + lat2) / 2 * M_PI / 180.0);
+    return sqrt(dx * dx + dy * dy);
+}
+
+typedef struct {
+    const store_case *c;
+    double radius;
+    json_t *out;
+} dup_ctx;
+
+static wg_err add_dup(void *ctx, const store_case *o)
+{
+    dup_ctx *d = ctx;
+    if (o->id == d->c->id || !o->has_point)
+        return WG_OK;
+    double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
+    if (m <= d->radius)
+        json_array_append_new(d->out, json_pack("{s:I, s:f, s:s, s:s}", "id", (json_int_t)o->id,
+                                                "distance_m", round(m * 10) / 10, "status",
+                                                o->status, "description", o->description));
+    return WG_OK;
+}
+
+json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c)
+{
+    json_t *out = json_array();
+    if (!c->has_point || !out)
+        return out;
+    double dlat = env->duplicate_radius_m / 110574.0;
+    double dlon = env->duplicate_radius_m / (111320.0 * cos(c->lat * M_PI / 180.0));
+    dup_ctx d = {c, env->duplicate_radius_m, out};
+    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s, c->lon - dlon,
+                    c->lat - dlat, c->lon + dlon, c->lat + dlat, add_dup, &d);
+    return out;
+}
+
+wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *env,
+                    const actor *who, const case_input *in, store_case *out, wg_why *why)
+{
+    store_case *c = out;
+    memset(c, 0, sizeof(*c));
+    store_category k;
+    if (!in->category)
+        return wg_fail(why, WG_ERR_INVALID, "category", "'category' is required");
+    wg_err e = store_category_get(s, in->category, &k);
+    if (e == WG_ERR_NOT_FOUND)
+        return wg_fail(why, WG_ERR_INVALID, "category", "no category %s (see GET /api/categories)",
+                       in->category);
+    if (e)
+        return e;
+    const char *urgency = in->urgency ? in->urgency : "normal";
+    if (strcmp(urgency, "normal") != 0 && strcmp(urgency, "urgent") != 0)
+        return wg_fail(why, WG_ERR_INVALID, "urgency", "'urgency' is normal or urgent");
+    const char *source = in->source;
+    if (!source)
+        source = actor_can(who, PERM_CASES_VERIFY) ? "grid_member" : "citizen";
+    bool known = false;
+    for (size_t i = 0; i < WG_ARRAY_LEN(sources); i++)
+        known |= strcmp(sources[i], source) == 0;
+    if (!known)
+        return wg_fail(why, WG_ERR_INVALID, "source",
+                       "'source' is grid_member, citizen, hotline, platform or inspection");
+    size_t dl = in->description ? strlen(in->description) : 0;
+    if (dl == 0 || dl >= sizeof(c->description))
+        return wg_fail(why, WG_ERR_INVALID, "description",
+                       "'description' must have 1 to 4000 bytes");
+    if (in->address && strlen(in->address) >= sizeof(c->address))
+        return wg_fail(why, WG_ERR_INVALID, "address", "'address' is too long");
+
+    /* Where: a point located in the grid tree, or a grid given by code. */
+    loc_hit hit = {0};
+    if (in->has_point) {
+        if (!locator_find(l, in->lon, in->lat, &hit))
+            return wg_fail(why, WG_ERR_INVALID, "lon",
+                           "(%.6f, %.6f) lies outside every grid", in->lon, in->lat);
+        c->has_point = true;
+        c->lon = in->lon;
+        c->lat = in->lat;
+    } else if (in->grid) {
+        int32_t at = -1;
+        for (uint32_t i = 0; i < locator_count(l); i++)
+            if (strcmp(locator_grid(l, (int32_t)i)->code, in->grid) == 0)
+                at = (int32_t)i;
+        if (at < 0)
+            return wg_fail(why, WG_ERR_INVALID, "grid", "no grid %s", in->grid);
+        for (int32_t i = at; i >= 0 && hit.nchain < GRID_LEVELS; i = locator_grid(l, i)->parent)
+            hit.chain[hit.nchain++] = i;
+    } else {
+        return wg_fail(why, WG_ERR_INVALID, "lon", "give 'lon' and 'lat', or 'grid'");
+    }
+    const loc_grid *deep = locator_grid(l, hit.chain[0]);
+    snprintf(c->grid, sizeof(c->grid), "%s", deep->code);
+    for (int i = 0; i < hit.nchain; i++) {
+        const loc_grid *g = locator_grid(l, hit.chain[i]);
+        char *slot = g->level == GRID_L1 ? c->grid_l1 : g->level == GRID_L2 ? c->grid_l2
+                                                      : g->level == GRID_L3 ? c->grid_l3 : NULL;
+        if (slot)
+            snprintf(slot, sizeof(c->grid_l1), "%s", g->code);
+    }
+    for (int i = 0; i < hit.ndedicated; i++) {
+        size_t n = strlen(c->dedicated);
+        snprintf(c->dedicated + n, sizeof(c->dedicated) - n, "%s%s", n ? "," : "",
+                 locator_grid(l, hit.dedicated[i])->code);
+    }
+    /* Who answers. */
+    case_route route;
+    if ((e = cases_route(s, in->category, c->grid, &route, why)))
+        return e;
+    snprintf(c->department, sizeof(c->department), "%s", route.department);
+    c->route_rule = route.rule_id;
+
+    /* Who reported. */
+    snprintf(c->reporter_login, sizeof(c->reporter_login), "%s", who ? who->login : "");
+    if (in->reporter_name && strlen(in->reporter_name) >= sizeof(c->reporter_name))
+        return wg_fail(why, WG_ERR_INVALID, "reporter", "the reporter's name is too long");
+    snprintf(c->reporter_name, sizeof(c->reporter_name), "%s",
+             in->reporter_name ? in->reporter_name : "");
+    if (in->reporter_phone && *in->reporter_phone) {
+        char norm[PII_PHONE_CAP];
+        const char *reason = NULL;
+        if (!pii_phone_valid(in->reporter_phone, norm, sizeof(norm), &reason))
+            return wg_fail(why, WG_ERR_INVALID, "reporter", "the reporter's phone: %s", reason);
+        if ((e = vault_encrypt(v, norm, strlen(norm), "cases.reporter_phone",
+                               c->reporter_phone_sealed, sizeof(c->reporter_phone_sealed),
+                               &c->reporter_phone_sealed_len)))
+            return e;
+        pii_mask_phone(norm, c->reporter_phone_masked, sizeof(c->reporter_phone_masked));
+    }
+    snprintf(c->category, sizeof(c->category), "%s", in->category);
+    snprintf(c->urgency, sizeof(c->urgency), "%s", urgency);
+    snprintf(c->source, sizeof(c->source), "%s", source);
+    snprintf(c->description, sizeof(c->description), "%s", in->description);
+    snprintf(c->address, sizeof(c->address), "%s", in->address ? in->address : "");
+    snprintf(c->status, sizeof(c->status), "reported");
+    snprintf(c->idempotency_key, sizeof(c->idempotency_key), "%s",
+             in->idempotency_key ? in->idempotency_key : "");
+    c->reported_at = c->updated_at = env->now;
+    c->closed_on_time = -1;
+    set_due(c, deadline(env, &k, urgency, STEP_FILE, env->now), "file");
+    e = store_case_insert(s, c);
+    if (e == WG_ERR_CONFLICT)
+        return wg_fail(why, e, "Idempotency-Key", "this Idempotency-Key was used for another case");
+    if (e)
+        return e;
+    json_t *data = json_pack("{s:s, s:s}", "department", c->department, "route", route.why);
+    e = history(s, c, env->now, who ? who->login : "-", "report", "", in->description, data);
+    json_decref(data);
+    return e;
+}
+
+/* ---- actions ---- */
+
+static wg_err whistle(store *s, const case_env *env, const actor *who, store_case *c,
+                      const store_category *k, const case_act_input *in, json_t *data,
+                      wg_why *why)
+{
+    static const char *const reasons[] = {"cannot_solve_alone", "lacks_enforcement_power",
+                                          "emergency"};
+    bool known = false;
+    for (size_t i = 0; in->reason && i < WG_ARRAY_LEN(reasons); i++)
+        known |= strcmp(in->reason, reasons[i]) == 0;
+    if (!known)
+        return wg_fail(why, WG_ERR_INVALID, "reason",
+                       "'reason' is cannot_solve_alone, lacks_enforcement_power or emergency");
+    if (in->ndepartments < 1 || in->ndepartments > 10)
+        return wg_fail(why, WG_ERR_INVALID, "departments", "whistle to 1 to 10 departments");
+    int64_t wid;
+    wg_err e = store_whistle_add(s, c->id, who->login, in->reason, in->note, env->now, &wid);
+    /* The departments must report for duty within the acknowledge limit
+     * (urgent: its urgent share). */
+    int64_t due = deadline(env, k, in->reason && strcmp(in->reason, "emergency") == 0 ? "urgent"
+                                                                                      : c->urgency,
+                           STEP_ACKNOWLEDGE, env->now);
+    json_t *depts = json_array();
+    for (int i = 0; !e && i < in->ndepartments; i++) {
+        store_department d;
+        e = store_department_get(s, in->departments[i], &d);
+        if (e == WG_ERR_NOT_FOUND) {
+            e = wg_fail(why, WG_ERR_INVALID, "departments", "no department %s",
+                        in->departments[i]);
+            break;
+        }
+        if (!e)
+            e = store_whistle_department_add(s, wid, in->departments[i], due);
+        if (e == WG_ERR_CONFLICT)
+            e = wg_fail(why, WG_ERR_INVALID, "departments", "department %s is named twice",
+                        in->departments[i]);
+        json_array_append_new(depts, json_string(in->departments[i]));
+    }
+    json_object_set_new(data, "whistle", json_pack("{s:I, s:s, s:o, s:I}", "id", (json_int_t)wid,
+                                                   "reason", in->reason, "departments", depts,
+                                                   "ack_due_at", (json_int_t)due));
+    c->whistles++;
+    return e;
+}
+
+typedef struct {
+    const actor *who;
+    const case_act_input *in;
+    int64_t now;
+    store *s;
+    json_t *data;
+    bool done;
+    wg_err err;
+} part_ctx;
+
+/* A whistled department reports for duty (acknowledge) or records its
+ * part (feed_back): on its oldest part still owing that. */
+static wg_err answer_part(void *ctx, const store_whistle_part *p)
+{
+    part_ctx *c = ctx;
+    if (c->done || !actor_dept(c->who, p->department))
+        return WG_OK;
+    store_whistle_part w = *p;
+    if (c->in->rating == 0 && !w.acknowledged_at) {
+        w.acknowledged_at = w.arrived_at = c->now;
+    } else if (c->in->rating == 0 && !w.part[0]) {
+        snprintf(w.part, sizeof(w.part), "%s", c->in->note && *c->in->note ? c->in->note : "done");
+    } else {
+        return WG_OK;
+    }
+    c->done = true;
+    json_object_set_new(c->data, "whistle_part",
+                        json_pack("{s:I, s:s, s:b}", "whistle", (json_int_t)w.whistle_id,
+                                  "department", w.department, "late",
+                                  w.acknowledged_at > w.ack_due_at));
+    c->err = store_whistle_part_update(c->s, &w);
+    return c->err;
+}
+
+/* The whistler rates a department's response. */
+static wg_err rate_part(void *ctx, const store_whistle_part *p)
+{
+    part_ctx *c = ctx;
+    if (c->done || strcmp(p->whistler, c->who->login) != 0 || p->rating || !p->acknowledged_at ||
+        (c->in->rate_department && strcmp(c->in->rate_department, p->department) != 0))
+        return WG_OK;
+    store_whistle_part w = *p;
+    w.rating = c->in->rating;
+    c->done = true;
+    json_object_set_new(c->data, "rated",
+                        json_pack("{s:s, s:i}", "department", w.department, "rating", w.rating));
+    c->err = store_whistle_part_update(c->s, &w);
+    return c->err;
+}
+
+wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c, case_action a,
+                 const case_act_input *in, wg_why *why)
+{
+    whistle_view v;
+    unsigned g = groups(s, c, who, &v);
+    int row = find_row(c, a, g, &v);
+    if (row < 0) {
+        unsigned mask = cases_allowed(s, c, who);
+        char list[256] = "";
+        for (int i = 0; i < CA_COUNT; i++)
+            if (mask & (1u << i)) {
+                strncat(list, list[0] ? ", " : "", sizeof(list) - strlen(list) - 1);
+                strncat(list, action_names[i], sizeof(list) - strlen(list) - 1);
+            }
+        return wg_fail(why, WG_ERR_CONFLICT, "action",
+                       "'%s' is not allowed on a %s case for you; allowed: %s", action_names[a],
+                       c->status, list[0] ? list : "none");
+    }
+    store_category k;
+    wg_err e = store_category_get(s, c->category, &k);
+    if (e)
+        return e;
+    char from[16];
+    snprintf(from, sizeof(from), "%s", c->status);
+    int64_t now = env->now;
+    json_t *data = json_object();
+    if (in->attachments) {
+        json_error_t je;
+        json_t *att = json_loads(in->attachments, 0, &je);
+        if (att)
+            json_object_set_new(data, "attachments", att);
+    }
+    /* A step completed after its deadline marks the case overdue. */
+    if (c->due_at && now > c->due_at && flow[row].to != SAME)
+        c->overdue = true;
+    const char *note = in->note;
+    if (flow[row].who == G_WHISTLED || (a == CA_ACKNOWLEDGE && !(g & G_DEPT)) ||
+        (a == CA_FEED_BACK && !(g & G_DEPT))) {
+        part_ctx pc = {.who = who, .in = in, .now = now, .s = s, .data = data};
+        e = store_whistle_parts(s, c->id, answer_part, &pc);
+        if (!e && !pc.done)
+            e = wg_fail(why, WG_ERR_CONFLICT, "action", "your department owes nothing here");
+    } else {
+        if (flow[row].to != SAME)
+            snprintf(c->status, sizeof(c->status), "%s", status_names[flow[row].to]);
+        switch (a) {
+        case CA_FILE:
+            c->filed_at = now;
+            set_due(c, deadline(env, &k, c->urgency, STEP_DISPATCH, now), "dispatch");
+            break;
+        case CA_REJECT:
+        case CA_DEFER:
+            c->deferred = a == CA_DEFER;
+            set_due(c, 0, "");
+            break;
+        case CA_MERGE: {
+            store_case into;
+            if (in->into <= 0 || in->into == c->id) {
+                e = wg_fail(why, WG_ERR_INVALID, "into", "'into' names the case to keep");
+                break;
+            }
+            e = store_case_get(s, in->into, &into);
+            if (e == WG_ERR_NOT_FOUND || (!e && !cases_visible(s, &into, who)))
+                e = wg_fail(why, WG_ERR_INVALID, "into", "no case %lld", (long long)in->into);
+            if (e)
+                break;
+            c->merged_into = in->into;
+            json_object_set_new(data, "into", json_integer(in->into));
+            set_due(c, 0, "");
+            break;
+        }
+        case CA_DISPATCH:
+            if (in->department && *in->department) {
+                store_department d;
+                e = store_department_get(s, in->department, &d);
+                if (e == WG_ERR_NOT_FOUND)
+                    e = wg_fail(why, WG_ERR_INVALID, "department", "no department %s",
+                                in->department);
+                if (e)
+                    break;
+                snprintf(c->department, sizeof(c->department), "%s", in->department);
+            }
+            json_object_set_new(data, "department", json_string(c->department));
+            c->dispatched_at = now;
+            set_due(c, deadline(env, &k, c->urgency, STEP_ACKNOWLEDGE, now), "acknowledge");
+            c->handle_due_at = deadline(env, &k, c->urgency, STEP_HANDLE, now);
+            break;
+        case CA_RETURN:
+            json_object_set_new(data, "department", json_string(c->department));
+            c->dispatched_at = 0;
+            set_due(c, deadline(env, &k, c->urgency, STEP_DISPATCH, now), "dispatch");
+            break;
+        case CA_ACKNOWLEDGE:
+            c->acknowledged_at = now;
+            set_due(c, c->handle_due_at, "handle");
+            break;
+        case CA_START:
+            c->started_at = now;
+            break;
+        case CA_FEED_BACK:
+            c->fed_back_at = now;
+            set_due(c, deadline(env, &k, c->urgency, STEP_VERIFY, now), "verify");
+            break;
+        case CA_VERIFY:
+            c->verified_at = now;
+            set_due(c, 0, "close");
+            break;
+        case CA_FAIL_VERIFICATION:
+            c->reworks++;
+            c->fed_back_at = 0;
+            c->handle_due_at = deadline(env, &k, c->urgency, STEP_HANDLE, now);
+            set_due(c, c->handle_due_at, "handle");
+            break;
+        case CA_CLOSE:
+            c->closed_at = now;
+            c->closed_on_time = c->handle_due_at && c->fed_back_at <= c->handle_due_at;
+            set_due(c, 0, "");
+            break;
+        case CA_REQUEST_EXTENSION:
+            c->extension_requested = true;
+            break;
+        case CA_APPROVE_EXTENSION: {
+            int days = in->extend_days > 0 ? in->extend_days : 1;
+            if (days > 60) {
+                e = wg_fail(why, WG_ERR_INVALID, "days", "extend by 1 to 60 working days");
+                break;
+            }
+            int64_t base = c->handle_due_at ? c->handle_due_at : now;
+            int64_t t = calendar_add_working_days(env->cal, base, days);
+            c->handle_due_at = t == CAL_ERROR ? base : t;
+            if (!strcmp(c->due_step, "handle"))
+                c->due_at = c->handle_due_at;
+            c->extension_requested = false;
+            c->extensions++;
+            json_object_set_new(data, "days", json_integer(days));
+            break;
+        }
+        case CA_REOPEN:
+            c->closed_at = c->verified_at = c->fed_back_at = 0;
+            c->deferred = false;
+            c->closed_on_time = -1;
+            set_due(c, deadline(env, &k, c->urgency, STEP_DISPATCH, now), "dispatch");
+            break;
+        case CA_WHISTLE:
+            e = whistle(s, env, who, c, &k, in, data, why);
+            break;
+        case CA_RATE: {
+            if (in->rating < 1 || in->rating > 5) {
+                e = wg_fail(why, WG_ERR_INVALID, "rating", "'rating' is 1 to 5");
+                break;
+            }
+            part_ctx pc = {.who = who, .in = in, .now = now, .s = s, .data = data};
+            if (v.rateable_part && (in->rate_department || !(g & G_REPORTER)))
+                e = store_whistle_parts(s, c->id, rate_part, &pc);
+            if (!e && !pc.done) {
+                if (c->satisfaction || !(g & G_REPORTER) || !c->closed_at)
+                    e = wg_fail(why, WG_ERR_CONFLICT, "action", "nothing to rate");
+                else {
+                    c->satisfaction = in->rating;
+                    json_object_set_new(data, "satisfaction", json_integer(in->rating));
+                }
+            }
+            break;
+        }
+        case CA_COUNT:
+            e = WG_ERR_INTERNAL;
+            break;
+        }
+    }
+    if (!e) {
+        c->updated_at = now;
+        e = store_case_update(s, c);
+        if (e == WG_ERR_PRECONDITION)
+            wg_fail(why, e, NULL, "case %lld changed meanwhile; read it again", (long long)c->id);
+    }
+    if (!e)
+        e = history(s, c, now, who->login, action_names[a], from, note, data);
+    json_decref(data);
+    return e;
+}
+
+/* ---- overdue ---- */
+
+typedef struct {
+    int64_t ids[512];
+    int n;
+} due_ctx;
+
+static wg_err collect_due(void *ctx, const store_case *c)
+{
+    due_ctx *d = ctx;
+    if (d->n < (int)WG_ARRAY_LEN(d->ids))
+        d->ids[d->n++] = c->id;
+    return WG_OK;
+}
+
+wg_err cases_escalate_overdue(store *s, const case_env *env, int *n)
+{
+    *n = 0;
+    due_ctx d = {.n = 0};
+    store_case_filter f = {.all = true, .overdue = 0, .limit = 512, .due_before = env->now};
+    wg_err e = store_case_list(s, &f, collect_due, &d);
+    for (int i = 0; !e && i < d.n; i++) {
+        store_case c;
+        if ((e = store_case_get(s, d.ids[i], &c)))
+            break;
+        c.overdue = true;
+        c.escalated_at = env->now;
+        c.updated_at = env->now;
+        if ((e = store_case_update(s, &c)))
+            break;
+        char note[96];
+        snprintf(note, sizeof(note), "the %s step passed its deadline", c.due_step);
+        json_t *data = json_pack("{s:s, s:I}", "step", c.due_step, "due_at", (json_int_t)c.due_at);
+        e = history(s, &c, env->now, "system", "escalate", c.status, note, data);
+        json_decref(data);
+        if (!e)
+            (*n)++;
+    }
+    return e;
+}
+
+/* ---- JSON ---- */
+
+static json_t *when(const calendar *cal, int64_t t)
+{
+    char buf[CAL_ISO_CAP];
+    if (!t || !calendar_format_iso(t, calendar_utc_offset(cal), buf, sizeof(buf)))
+        return json_null();
+    return json_string(buf);
+}
+
+json_t *cases_json(store *s, const store_case *c, const calendar *cal)
+{
+    store_category k;
+    bool have_k = store_category_get(s, c->category, &k) == WG_OK;
+    json_t *cat = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->category, "name_zh",
+                            have_k ? k.name_zh : NULL, "name_en", have_k ? k.name_en : NULL,
+                            "kind", have_k ? k.kind : NULL);
+    json_t *grid = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->grid, "l1",
+                             c->grid_l1[0] ? c->grid_l1 : NULL, "l2",
+                             c->grid_l2[0] ? c->grid_l2 : NULL, "l3",
+                             c->grid_l3[0] ? c->grid_l3 : NULL);
+    json_t *ded = json_array();
+    char buf[sizeof(c->dedicated)];
+    snprintf(buf, sizeof(buf), "%s", c->dedicated);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(ded, json_string(t));
+    json_object_set_new(grid, "dedicated", ded);
+    json_t *j = json_pack(
+        "{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "id", (json_int_t)c->id,
+        "category", cat, "status", c->status, "urgency", c->urgency, "source", c->source,
+        "description", c->description, "address", c->address, "grid", grid, "department",
+        c->department, "route_rule", c->route_rule ? json_integer(c->route_rule) : json_null(),
+        "location", c->has_point ? json_pack("{s:f, s:f}", "lon", c->lon, "lat", c->lat)
+                                 : json_null());
+    json_object_set_new(j, "reporter",
+                        json_pack("{s:s?, s:s?, s:s?}", "login",
+                                  c->reporter_login[0] ? c->reporter_login : NULL, "name",
+                                  c->reporter_name[0] ? c->reporter_name : NULL, "phone",
+                                  c->reporter_phone_masked[0] ? c->reporter_phone_masked : NULL));
+    static const char *const tnames[] = {"reported_at", "filed_at",    "dispatched_at",
+                                         "acknowledged_at", "started_at", "fed_back_at",
+                                         "verified_at", "closed_at"};
+    const int64_t tv[] = {c->reported_at, c->filed_at,    c->dispatched_at, c->acknowledged_at,
+                          c->started_at,  c->fed_back_at, c->verified_at,   c->closed_at};
+    json_t *times = json_object();
+    for (size_t i = 0; i < WG_ARRAY_LEN(tnames); i++)
+        json_object_set_new(times, tnames[i], when(cal, tv[i]));
+    json_object_set_new(j, "times", times);
+    json_object_set_new(j, "due", json_pack("{s:s?, s:o, s:o}", "step",
+                                            c->due_step[0] ? c->due_step : NULL, "at",
+                                            when(cal, c->due_at), "handle_by",
+                                            when(cal, c->handle_due_at)));
+    json_object_set_new(j, "overdue", json_boolean(c->overdue));
+    json_object_set_new(j, "extension_requested", json_boolean(c->extension_requested));
+    json_object_set_new(j, "extensions", json_integer(c->extensions));
+    json_object_set_new(j, "reworks", json_integer(c->reworks));
+    json_object_set_new(j, "whistles", json_integer(c->whistles));
+    json_object_set_new(j, "merged_into", c->merged_into ? json_integer(c->merged_into)
+                                                         : json_null());
+    json_object_set_new(j, "satisfaction", c->satisfaction ? json_integer(c->satisfaction)
+                                                           : json_null());
+    json_object_set_new(j, "closed_on_time",
+                        c->closed_on_time < 0 ? json_null() : json_boolean(c->closed_on_time));
+    json_object_set_new(j, "version", json_integer(c->version));
+    return j;
+}
+
+typedef struct {
+    calendar *cal;
+    wg_why *why;
+} cal_load;
+
+static wg_err add_day(void *ctx, const char *day, const char *kind, const char *note)
+{
+    (void)note;
+    cal_load *c = ctx;
+    return calendar_set_day(c->cal, day, strcmp(kind, "holiday") == 0 ? CAL_HOLIDAY : CAL_WORKDAY,
+                            c->why);
+}
+
+wg_err cases_calendar(store *s, const char *periods, int utc_offset_min, calendar **out,
+                      wg_why *why)
+{
+    calendar *cal = NULL;
+    wg_err e = calendar_new(utc_offset_min, &cal, why);
+    if (!e)
+        e = calendar_set_periods(cal, periods, why);
+    if (!e) {
+        cal_load c = {cal, why};
+        e = store_calendar_list(s, add_day, &c);
+    }
+    if (e) {
+        calendar_free(cal);
+        return e;
+    }
+    *out = cal;
+    return WG_OK;
+}

@@ -1,0 +1,565 @@
+/*
+ * h_cases.c - the case loop over HTTP: the catalogue, routing, the working
+ * calendar, cases, their actions and history.
+ *
+ * A case outside the asker's scope answers 404, exactly like a case that
+ * does not exist: lists filter by scope in the query, so nothing outside
+ * it is returned, counted or hinted at.
+ */
+#include "core/calendar.h"
+#include "core/cases.h"
+#include "core/catalogue.h"
+#include "core/locator.h"
+#include "http/handlers.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/strparse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
+{
+    return why->msg[0] ? req_fail(r, e, why->field, "%s", why->msg) : e;
+}
+
+static case_env env_of(http_req *r)
+{
+    const wg_config *cfg = req_config(r);
+    return (case_env){.cal = req_calendar(r),
+                      .now = (int64_t)time(NULL),
+                      .duplicate_radius_m = (double)cfg->duplicate_radius_m,
+                      .duplicate_window_s = cfg->duplicate_window_hours * 3600};
+}
+
+/* ---- catalogue ---- */
+
+static wg_err add_category(void *ctx, const store_category *k)
+{
+    json_t *limits = json_object();
+    for (int i = 0; i < STEP_COUNT; i++)
+        json_object_set_new(limits, catalogue_step_name((case_step)i), json_string(k->limit[i]));
+    json_array_append_new(
+        ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}", "code", k->code,
+                       "kind", k->kind, "major", k->major, "minor", k->minor, "fine", k->fine,
+                       "name_zh", k->name_zh, "name_en", k->name_en, "department", k->department,
+                       "limits", limits, "urgent_percent", k->urgent_percent));
+    return WG_OK;
+}
+
+/* GET /api/categories[?format=csv] */
+wg_err h_categories(http_req *r)
+{
+    const char *fmt = req_query(r, "format");
+    if (fmt && strcmp(fmt, "csv") == 0) {
+        wg_buf b;
+        buf_init(&b, &r->ar, 16 * WG_MIB);
+        wg_err e = catalogue_export(req_store(r), &b);
+        if (e)
+            return e;
+        reply_header(r, "Content-Disposition", "attachment; filename=\"catalogue.csv\"");
+        return reply_bytes(r, 200, "text/csv; charset=utf-8", b.ptr, b.len);
+    }
+    if (fmt && strcmp(fmt, "json") != 0)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "format", "'format' is json or csv");
+    json_t *items = json_array();
+    wg_err e = store_category_list(req_store(r), add_category, items);
+    if (e) {
+        json_decref(items);
+        return e;
+    }
+    return reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* PUT /api/categories (text/csv): import a catalogue, all or nothing. */
+wg_err h_categories_import(http_req *r)
+{
+    catalogue_report rep;
+    wg_err e = catalogue_import(req_store(r), r->body ? r->body : "", r->body_len, &rep);
+    if (e == WG_ERR_INVALID) {
+        json_t *msgs = json_array();
+        for (int i = 0; i < rep.nmsgs; i++)
+            json_array_append_new(msgs, json_string(rep.msgs[i]));
+        r->err_details = json_pack("{s:i, s:i, s:o}", "rows", rep.rows, "bad", rep.bad, "issues",
+                                   msgs);
+        arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
+        return req_fail(r, e, "catalogue", "%d bad row(s); nothing was imported: %s", rep.bad,
+                        rep.nmsgs ? rep.msgs[0] : "");
+    }
+    if (e)
+        return e;
+    r->audit_detail = arena_printf(&r->ar, "%d categories", rep.rows);
+    return reply_json(r, 200, json_pack("{s:i}", "imported", rep.rows));
+}
+
+/* GET /api/route?category=&lon=&lat= (or &grid=): who answers, and why. */
+wg_err h_route(http_req *r)
+{
+    const char *category = req_query(r, "category"), *grid = req_query(r, "grid");
+    if (!category)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "category", "'category' is required");
+    char code[STORE_GRID_CODE_MAX] = "";
+    if (!grid) {
+        const char *lon_s = req_query(r, "lon"), *lat_s = req_query(r, "lat");
+        double lon, lat;
+        if (!lon_s || !parse_double(lon_s, strlen(lon_s), -180, 180, &lon))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "lon", "'lon' (with 'lat') or 'grid' is required");
+        if (!lat_s || !parse_double(lat_s, strlen(lat_s), -90, 90, &lat))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "lat", "'lat' must be from -90 to 90");
+        locator *l = locsvc_acquire(req_locator(r));
+        loc_hit hit;
+        bool in = l && locator_find(l, lon, lat, &hit);
+        if (in)
+            snprintf(code, sizeof(code), "%s", locator_grid(l, hit.chain[0])->code);
+        locsvc_release(req_locator(r), l);
+        if (!in)
+            return req_fail(r, WG_ERR_OUTSIDE_COVERAGE, NULL, "no grid contains that point");
+        grid = code;
+    }
+    case_route route;
+    wg_why why = {0};
+    wg_err e = cases_route(req_store(r), category, grid, &route, &why);
+    if (e)
+        return fail_why(r, e, &why);
+    return reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o, s:s}", "category", category, "grid",
+                                        grid, "department", route.department, "rule",
+                                        route.rule_id ? json_integer(route.rule_id) : json_null(),
+                                        "explanation", route.why));
+}
+
+static wg_err add_rule(void *ctx, const store_route_rule *x)
+{
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)x->id,
+                                         "category", x->category, "grid_prefix", x->grid_prefix,
+                                         "department", x->department, "note", x->note));
+    return WG_OK;
+}
+
+/* GET /api/route-rules */
+wg_err h_route_rules(http_req *r)
+{
+    json_t *items = json_array();
+    wg_err e = store_route_list(req_store(r), add_rule, items);
+    if (e) {
+        json_decref(items);
+        return e;
+    }
+    return reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* POST /api/route-rules {"category"?, "grid_prefix"?, "department", "note"?} */
+wg_err h_route_rule_put(http_req *r)
+{
+    const char *cat = "", *grid = "", *dept = NULL, *note = "";
+    wg_err e;
+    if ((e = req_json_string(r, "category", false, 15, &cat)) ||
+        (e = req_json_string(r, "grid_prefix", false, STORE_GRID_CODE_MAX - 1, &grid)) ||
+        (e = req_json_string(r, "department", true, STORE_CODE_MAX - 1, &dept)) ||
+        (e = req_json_string(r, "note", false, STORE_NAME_MAX - 1, &note)))
+        return e;
+    store *db = req_store(r);
+    store_category k;
+    if (*cat && store_category_get(db, cat, &k) != WG_OK)
+        return req_fail(r, WG_ERR_INVALID, "category", "no category %s", cat);
+    for (const char *p = grid; *p; p++)
+        if (*p < '0' || *p > '9')
+            return req_fail(r, WG_ERR_INVALID, "grid_prefix", "'grid_prefix' is digits");
+    store_department d;
+    if (store_department_get(db, dept, &d) != WG_OK)
+        return req_fail(r, WG_ERR_INVALID, "department", "no department %s", dept);
+    store_route_rule x = {0};
+    snprintf(x.category, sizeof(x.category), "%s", cat);
+    snprintf(x.grid_prefix, sizeof(x.grid_prefix), "%s", grid);
+    snprintf(x.department, sizeof(x.department), "%s", dept);
+    snprintf(x.note, sizeof(x.note), "%s", note);
+    if ((e = store_route_put(db, &x, &x.id)))
+        return e;
+    r->audit_detail = arena_printf(&r->ar, "%s / %s -> %s", *cat ? cat : "*", *grid ? grid : "*",
+                                   dept);
+    json_t *items = json_array();
+    add_rule(items, &x);
+    json_t *one = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return reply_json(r, 201, one);
+}
+
+/* DELETE /api/route-rules/{id} */
+wg_err h_route_rule_delete(http_req *r)
+{
+    const char *ids = req_param(r, "id");
+    int64_t id;
+    if (!ids || !parse_i64(ids, strlen(ids), 1, INT64_MAX, &id))
+        return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such rule");
+    wg_err e = store_route_delete(req_store(r), id);
+    if (e == WG_ERR_NOT_FOUND)
+        return req_fail(r, e, NULL, "no rule %lld", (long long)id);
+    return e ? e : reply_json(r, 200, json_pack("{s:s}", "status", "deleted"));
+}
+
+/* ---- calendar ---- */
+
+static wg_err add_day(void *ctx, const char *day, const char *kind, const char *note)
+{
+    json_array_append_new(ctx, json_pack("{s:s, s:s, s:s}", "day", day, "kind", kind, "note",
+                                         note));
+    return WG_OK;
+}
+
+/* GET /api/calendar: the working periods and the day overrides. */
+wg_err h_calendar(http_req *r)
+{
+    json_t *days = json_array();
+    wg_err e = store_calendar_list(req_store(r), add_day, days);
+    if (e) {
+        json_decref(days);
+        return e;
+    }
+    const wg_config *cfg = req_config(r);
+    return reply_json(r, 200, json_pack("{s:s, s:I, s:s, s:o}", "work_periods", cfg->work_periods,
+                                        "utc_offset_minutes", (json_int_t)cfg->utc_offset_minutes,
+                                        "weekdays", "Mon-Fri", "days", days));
+}
+
+static void reload_calendar(http_req *r)
+{
+    wg_why why = {0};
+    if (server_reload_calendar(r->srv, req_store(r), &why))
+        log_error("calendar: reload failed: %s", why.msg);
+}
+
+/* PUT /api/calendar/{day} {"kind": "holiday"|"workday", "note"?} */
+wg_err h_calendar_put(http_req *r)
+{
+    const char *day = req_param(r, "day"), *kind = NULL, *note = "";
+    wg_err e;
+    if ((e = req_json_string(r, "kind", true, 10, &kind)) ||
+        (e = req_json_string(r, "note", false, 200, &note)))
+        return e;
+    int64_t d;
+    if (!day || !calendar_parse_date(day, strlen(day), &d))
+        return req_fail(r, WG_ERR_INVALID, "day", "the day is YYYY-MM-DD, a real date");
+    if (strcmp(kind, "holiday") != 0 && strcmp(kind, "workday") != 0)
+        return req_fail(r, WG_ERR_INVALID, "kind", "'kind' is holiday or workday");
+    if ((e = store_calendar_put(req_store(r), day, kind, note)))
+        return e;
+    r->after_commit = reload_calendar;
+    return reply_json(r, 200, json_pack("{s:s, s:s, s:s}", "day", day, "kind", kind, "note", note));
+}
+
+/* DELETE /api/calendar/{day} */
+wg_err h_calendar_delete(http_req *r)
+{
+    const char *day = req_param(r, "day");
+    wg_err e = store_calendar_delete(req_store(r), day ? day : "");
+    if (e == WG_ERR_NOT_FOUND)
+        return req_fail(r, e, NULL, "no override for %s", day ? day : "");
+    if (e)
+        return e;
+    r->after_commit = reload_calendar;
+    return reply_json(r, 200, json_pack("{s:s}", "status", "deleted"));
+}
+
+/* ---- cases ---- */
+
+static wg_err load_case(http_req *r, store_case *c)
+{
+    const char *ids = req_param(r, "id");
+    int64_t id;
+    wg_err e = ids && parse_i64(ids, strlen(ids), 1, INT64_MAX, &id)
+                   ? store_case_get(req_store(r), id, c)
+                   : WG_ERR_NOT_FOUND;
+    /* Out of scope is the same answer as absent. */
+    if (e == WG_ERR_NOT_FOUND || (!e && !cases_visible(req_store(r), c, REQ_WHO(r))))
+        return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no case %s", ids ? ids : "");
+    return e;
+}
+
+static wg_err reply_case(http_req *r, int status, const store_case *c, json_t *extra)
+{
+    json_t *j = cases_json(req_store(r), c, req_calendar(r));
+    if (!j)
+        return WG_ERR_NOMEM;
+    json_object_set_new(j, "allowed_actions",
+                        cases_allowed_json(cases_allowed(req_store(r), c, REQ_WHO(r))));
+    if (extra)
+        json_object_update(j, extra);
+    json_decref(extra);
+    char *etag = arena_printf(&r->ar, "\"%lld\"", (long long)c->version);
+    if (etag)
+        reply_header(r, "ETag", etag);
+    return reply_json(r, status, j);
+}
+
+/* POST /api/cases: report a case. With an Idempotency-Key header a retry
+ * returns the first case instead of creating another. */
+wg_err h_case_report(http_req *r)
+{
+    store *db = req_store(r);
+    const char *key = req_header(r, "Idempotency-Key");
+    if (key && (strlen(key) < 8 || strlen(key) > 64))
+        return req_fail(r, WG_ERR_BAD_REQUEST, "Idempotency-Key",
+                        "an Idempotency-Key has 8 to 64 characters");
+    if (key) {
+        int64_t id;
+        store_case c;
+        if (store_case_by_key(db, key, &id) == WG_OK && store_case_get(db, id, &c) == WG_OK) {
+            if (strcmp(c.reporter_login, REQ_WHO(r)->login) != 0)
+                return req_fail(r, WG_ERR_CONFLICT, "Idempotency-Key",
+                                "this Idempotency-Key was used by someone else");
+            r->audit_detail = "idempotent retry";
+            return reply_case(r, 200, &c, json_pack("{s:b}", "replayed", 1));
+        }
+    }
+    case_input in = {.idempotency_key = key};
+    wg_err e;
+    double lon = 0, lat = 0;
+    json_t *jlon = json_object_get(r->json, "lon"), *jlat = json_object_get(r->json, "lat");
+    if ((e = req_json_string(r, "category", true, 15, &in.category)) ||
+        (e = req_json_string(r, "urgency", false, 8, &in.urgency)) ||
+        (e = req_json_string(r, "source", false, 16, &in.source)) ||
+        (e = req_json_string(r, "description", true, 4000, &in.description)) ||
+        (e = req_json_string(r, "address", false, 255, &in.address)) ||
+        (e = req_json_string(r, "grid", false, STORE_GRID_CODE_MAX - 1, &in.grid)))
+        return e;
+    if (jlon || jlat) {
+        if (!json_is_number(jlon))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "lon", "'lon' must be a number");
+        if (!json_is_number(jlat))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "lat", "'lat' must be a number");
+        lon = json_number_value(jlon);
+        lat = json_number_value(jlat);
+        if (lon < -180 || lon > 180)
+            return req_fail(r, WG_ERR_INVALID, "lon", "'lon' must be from -180 to 180");
+        if (lat < -90 || lat > 90)
+            return req_fail(r, WG_ERR_INVALID, "lat", "'lat' must be from -90 to 90");
+        in.has_point = true;
+        in.lon = lon;
+        in.lat = lat;
+    }
+    json_t *rep = json_object_get(r->json, "reporter");
+    if (rep && !json_is_null(rep)) {
+        if (!json_is_object(rep))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "reporter", "'reporter' is {\"name\", \"phone\"}");
+        in.reporter_name = json_string_value(json_object_get(rep, "name"));
+        in.reporter_phone = json_string_value(json_object_get(rep, "phone"));
+    }
+    locator *l = locsvc_acquire(req_locator(r));
+    if (!l)
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the grid index is not built yet");
+    case_env env = env_of(r);
+    store_case c;
+    wg_why why = {0};
+    e = cases_report(db, req_vault(r), l, &env, REQ_WHO(r), &in, &c, &why);
+    locsvc_release(req_locator(r), l);
+    if (e)
+        return fail_why(r, e, &why);
+    r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
+    char *loc = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
+    if (loc)
+        reply_header(r, "Location", loc);
+    return reply_case(r, 201, &c,
+                      json_pack("{s:o}", "possible_duplicates",
+                                cases_possible_duplicates(db, &env, &c)));
+}
+
+/* GET /api/cases/{id} */
+wg_err h_case_get(http_req *r)
+{
+    store_case c;
+    wg_err e = load_case(r, &c);
+    return e ? e : reply_case(r, 200, &c, NULL);
+}
+
+static wg_err add_event(void *ctx, const store_case_event *ev)
+{
+    http_req *r = ((void **)ctx)[0];
+    json_t *items = ((void **)ctx)[1];
+    char at[CAL_ISO_CAP] = "";
+    calendar_format_iso(ev->at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
+    json_error_t je;
+    json_t *data = json_loads(ev->data, 0, &je);
+    json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
+                                           (json_int_t)ev->id, "at", at, "actor", ev->actor,
+                                           "action", ev->action, "from", ev->from_status, "to",
+                                           ev->to_status, "note", ev->note, "data",
+                                           data ? data : json_object()));
+    return WG_OK;
+}
+
+/* GET /api/cases/{id}/history */
+wg_err h_case_history(http_req *r)
+{
+    store_case c;
+    wg_err e = load_case(r, &c);
+    if (e)
+        return e;
+    json_t *items = json_array();
+    void *ctx[2] = {r, items};
+    if ((e = store_case_events(req_store(r), c.id, add_event, ctx))) {
+        json_decref(items);
+        return e;
+    }
+    return reply_json(r, 200, json_pack("{s:I, s:o}", "case", (json_int_t)c.id, "items", items));
+}
+
+/* POST /api/cases/{id}/actions/{action} {"note"?, ...}; If-Match: "<version>"
+ * makes a stale write fail with 412. */
+wg_err h_case_act(http_req *r)
+{
+    store_case c;
+    wg_err e = load_case(r, &c);
+    if (e)
+        return e;
+    const char *name = req_param(r, "action");
+    case_action a;
+    if (!name || !cases_action_parse(name, &a))
+        return req_fail(r, WG_ERR_NOT_FOUND, "action", "no action '%s'", name ? name : "");
+    const char *im = req_header(r, "If-Match");
+    if (im) {
+        char want[32];
+        snprintf(want, sizeof(want), "\"%lld\"", (long long)c.version);
+        if (strcmp(im, want) != 0 && strcmp(im, "*") != 0)
+            return req_fail(r, WG_ERR_PRECONDITION, "If-Match",
+                            "case %lld is at version %lld, not %s", (long long)c.id,
+                            (long long)c.version, im);
+    }
+    case_act_input in = {0};
+    int64_t into = 0, rating = 0, days = 0;
+    if ((e = req_json_string(r, "note", false, 1000, &in.note)) ||
+        (e = req_json_string(r, "department", false, STORE_CODE_MAX - 1, &in.department)) ||
+        (e = req_json_string(r, "reason", false, 32, &in.reason)) ||
+        (e = req_json_string(r, "rate_department", false, STORE_CODE_MAX - 1,
+                             &in.rate_department)) ||
+        (e = req_json_int(r, "into", false, 1, INT64_MAX, &into)) ||
+        (e = req_json_int(r, "rating", false, 1, 5, &rating)) ||
+        (e = req_json_int(r, "days", false, 1, 60, &days)))
+        return e;
+    in.into = into;
+    in.rating = (int)rating;
+    in.extend_days = (int)days;
+    json_t *depts = json_object_get(r->json, "departments");
+    const char *dl[10];
+    if (depts) {
+        if (!json_is_array(depts) || json_array_size(depts) > 10)
+            return req_fail(r, WG_ERR_INVALID, "departments", "'departments' is a list of 1 to 10");
+        for (size_t i = 0; i < json_array_size(depts); i++) {
+            dl[i] = json_string_value(json_array_get(depts, i));
+            if (!dl[i])
+                return req_fail(r, WG_ERR_BAD_REQUEST, "departments", "departments are codes");
+        }
+        in.departments = dl;
+        in.ndepartments = (int)json_array_size(depts);
+    }
+    json_t *att = json_object_get(r->json, "attachments");
+    if (att) {
+        if (!json_is_array(att))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "attachments", "'attachments' is a list");
+        char *txt = json_dumps(att, JSON_COMPACT);
+        if (txt) {
+            in.attachments = arena_strdup(&r->ar, txt);
+            free(txt);
+        }
+    }
+    case_env env = env_of(r);
+    wg_why why = {0};
+    if ((e = cases_act(req_store(r), &env, REQ_WHO(r), &c, a, &in, &why))) {
+        if (e == WG_ERR_CONFLICT && why.field && !strcmp(why.field, "action")) {
+            r->err_details = json_pack("{s:o}", "allowed_actions",
+                                       cases_allowed_json(cases_allowed(req_store(r), &c,
+                                                                        REQ_WHO(r))));
+            arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
+        }
+        return fail_why(r, e, &why);
+    }
+    r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
+    r->audit_detail = arena_printf(&r->ar, "%s -> %s", name, c.status);
+    return reply_case(r, 200, &c, NULL);
+}
+
+typedef struct {
+    http_req *r;
+    json_t *items;
+    int64_t last;
+    int n;
+} list_ctx;
+
+static wg_err add_case(void *ctx, const store_case *c)
+{
+    list_ctx *l = ctx;
+    json_array_append_new(l->items, cases_json(req_store(l->r), c, req_calendar(l->r)));
+    l->last = c->id;
+    l->n++;
+    return WG_OK;
+}
+
+/* GET /api/cases?status=&category=&grid=&department=&source=&overdue=
+ * &from=&to=&q=&before=&limit= : newest first, only what the asker may see;
+ * "next" is the `before` of the following page. */
+wg_err h_cases_list(http_req *r)
+{
+    const actor *a = REQ_WHO(r);
+    store_case_filter f = {.overdue = -1, .limit = 50};
+    const char *grids[ACTOR_MAX_GRANTS], *depts[ACTOR_MAX_GRANTS];
+    for (int i = 0; i < a->ngrants; i++) {
+        const role_grant *g = &a->grants[i];
+        if (g->role == ROLE_ADMIN || g->role == ROLE_AUDITOR)
+            f.all = true;
+        else if (g->kind == SCOPE_GRID)
+            grids[f.ngrid++] = g->scope;
+        else if (g->kind == SCOPE_DEPARTMENT)
+            depts[f.ndept++] = g->scope;
+    }
+    f.grid_prefixes = grids;
+    f.departments = depts;
+    f.reporter = a->login;
+    f.status = req_query(r, "status");
+    f.category = req_query(r, "category");
+    f.grid = req_query(r, "grid");
+    f.department = req_query(r, "department");
+    f.source = req_query(r, "source");
+    f.text = req_query(r, "q");
+    case_status st;
+    if (f.status && !cases_status_parse(f.status, &st))
+        return req_fail(r, WG_ERR_BAD_REQUEST, "status", "unknown status '%s'", f.status);
+    const char *v;
+    if ((v = req_query(r, "overdue"))) {
+        bool b;
+        if (!parse_bool(v, strlen(v), &b))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "overdue", "'overdue' is true or false");
+        f.overdue = b;
+    }
+    int64_t n;
+    if ((v = req_query(r, "limit"))) {
+        if (!parse_i64(v, strlen(v), 1, 500, &n))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "limit", "'limit' is 1 to 500");
+        f.limit = (int)n;
+    }
+    if ((v = req_query(r, "before"))) {
+        if (!parse_i64(v, strlen(v), 1, INT64_MAX, &n))
+            return req_fail(r, WG_ERR_BAD_REQUEST, "before", "'before' is a case id");
+        f.before_id = n;
+    }
+    static const char *const range[] = {"from", "to"};
+    for (int i = 0; i < 2; i++) {
+        if (!(v = req_query(r, range[i])))
+            continue;
+        wg_why why = {0};
+        int64_t t;
+        if (!calendar_parse_iso(v, strlen(v), calendar_utc_offset(req_calendar(r)), &t, &why))
+            return req_fail(r, WG_ERR_BAD_REQUEST, range[i],
+                            "'%s' is an ISO 8601 date or time (%s)", range[i], why.msg);
+        *(i ? &f.to : &f.from) = t;
+    }
+    list_ctx l = {.r = r, .items = json_array()};
+    wg_err e = store_case_list(req_store(r), &f, add_case, &l);
+    if (e) {
+        json_decref(l.items);
+        return e;
+    }
+    return reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next",
+                                        l.n == f.limit ? json_integer(l.last) : json_null()));
+}

@@ -1,0 +1,435 @@
+/*
+ * store_cases.c - cases and their history.
+ */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CASE_COLS                                                                                 \
+    "id, category, status, urgency, source, description, address, lon, lat, grid, grid_l1,"     \
+    " grid_l2, grid_l3, dedicated, department, coalesce(route_rule, 0), reporter_login,"         \
+    " reporter_name, reporter_phone_sealed, reporter_phone_masked, reported_at,"                  \
+    " coalesce(filed_at, 0), coalesce(dispatched_at, 0), coalesce(acknowledged_at, 0),"          \
+    " coalesce(started_at, 0), coalesce(fed_back_at, 0), coalesce(verified_at, 0),"              \
+    " coalesce(closed_at, 0), coalesce(due_at, 0), coalesce(handle_due_at, 0),"                  \
+    " coalesce(escalated_at, 0), due_step, overdue, extension_requested, deferred, extensions,"  \
+    " reworks, whistles, coalesce(merged_into, 0), coalesce(satisfaction, 0),"                   \
+    " coalesce(closed_on_time, -1), coalesce(idempotency_key, ''), version, updated_at"
+
+static const char SQL_CASE_INSERT[] =
+    "INSERT INTO cases (category, status, urgency, source, description, address, lon, lat, grid,"
+    " grid_l1, grid_l2, grid_l3, dedicated, department, route_rule, reporter_login, reporter_name,"
+    " reporter_phone_sealed, reporter_phone_masked, reported_at, due_at, due_step,"
+    " idempotency_key, version, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, 0), ?16,"
+    " ?17, ?18, ?19, ?20, nullif(?21, 0), ?22, nullif(?23, ''), 1, ?24)";
+static const char SQL_CASE_GET[] = "SELECT " CASE_COLS " FROM cases WHERE id = ?1";
+static const char SQL_CASE_UPDATE[] =
+    "UPDATE cases SET status = ?3, department = ?4, route_rule = nullif(?5, 0),"
+    " filed_at = nullif(?6, 0), dispatched_at = nullif(?7, 0), acknowledged_at = nullif(?8, 0),"
+    " started_at = nullif(?9, 0), fed_back_at = nullif(?10, 0), verified_at = nullif(?11, 0),"
+    " closed_at = nullif(?12, 0), due_at = nullif(?13, 0), handle_due_at = nullif(?14, 0),"
+    " escalated_at = nullif(?15, 0), due_step = ?16, overdue = ?17, extension_requested = ?18,"
+    " deferred = ?19, extensions = ?20, reworks = ?21, whistles = ?22,"
+    " merged_into = nullif(?23, 0), satisfaction = nullif(?24, 0),"
+    " closed_on_time = nullif(?25, -1), version = version + 1, updated_at = ?26"
+    " WHERE id = ?1 AND version = ?2";
+static const char SQL_CASE_BY_KEY[] = "SELECT id FROM cases WHERE idempotency_key = ?1";
+static const char SQL_EVENT_ADD[] =
+    "INSERT INTO case_history (case_id, at, actor, action, from_status, to_status, note, data)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_EVENTS[] =
+    "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
+    " WHERE case_id = ?1 ORDER BY id";
+static const char SQL_CASE_NEAR[] =
+    "SELECT " CASE_COLS " FROM cases WHERE category = ?1 AND reported_at >= ?2"
+    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6"
+    " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
+
+static void read_case(sqlite3_stmt *st, store_case *c)
+{
+    memset(c, 0, sizeof(*c));
+    int i = 0;
+    c->id = sqlite3_column_int64(st, i++);
+    stmt_col_text(st, i++, c->category, sizeof(c->category));
+    stmt_col_text(st, i++, c->status, sizeof(c->status));
+    stmt_col_text(st, i++, c->urgency, sizeof(c->urgency));
+    stmt_col_text(st, i++, c->source, sizeof(c->source));
+    stmt_col_text(st, i++, c->description, sizeof(c->description));
+    stmt_col_text(st, i++, c->address, sizeof(c->address));
+    c->has_point = sqlite3_column_type(st, i) != SQLITE_NULL;
+    c->lon = sqlite3_column_double(st, i++);
+    c->lat = sqlite3_column_double(st, i++);
+    stmt_col_text(st, i++, c->grid, sizeof(c->grid));
+    stmt_col_text(st, i++, c->grid_l1, sizeof(c->grid_l1));
+    stmt_col_text(st, i++, c->grid_l2, sizeof(c->grid_l2));
+    stmt_col_text(st, i++, c->grid_l3, sizeof(c->grid_l3));
+    stmt_col_text(st, i++, c->dedicated, sizeof(c->dedicated));
+    stmt_col_text(st, i++, c->department, sizeof(c->department));
+    c->route_rule = sqlite3_column_int64(st, i++);
+    stmt_col_text(st, i++, c->reporter_login, sizeof(c->reporter_login));
+    stmt_col_text(st, i++, c->reporter_name, sizeof(c->reporter_name));
+    stmt_col_blob(st, i++, c->reporter_phone_sealed, sizeof(c->reporter_phone_sealed),
+                  &c->reporter_phone_sealed_len);
+    stmt_col_text(st, i++, c->reporter_phone_masked, sizeof(c->reporter_phone_masked));
+    int64_t *times[] = {&c->reported_at, &c->filed_at,   &c->dispatched_at, &c->acknowledged_at,
+                        &c->started_at,  &c->fed_back_at, &c->verified_at,   &c->closed_at,
+                        &c->due_at,      &c->handle_due_at, &c->escalated_at};
+    for (size_t k = 0; k < WG_ARRAY_LEN(times); k++)
+        *times[k] = sqlite3_column_int64(st, i++);
+    stmt_col_text(st, i++, c->due_step, sizeof(c->due_step));
+    c->overdue = sqlite3_column_int(st, i++) != 0;
+    c->extension_requested = sqlite3_column_int(st, i++) != 0;
+    c->deferred = sqlite3_column_int(st, i++) != 0;
+    c->extensions = sqlite3_column_int(st, i++);
+    c->reworks = sqlite3_column_int(st, i++);
+    c->whistles = sqlite3_column_int(st, i++);
+    c->merged_into = sqlite3_column_int64(st, i++);
+    c->satisfaction = sqlite3_column_int(st, i++);
+    c->closed_on_time = sqlite3_column_int(st, i++);
+    stmt_col_text(st, i++, c->idempotency_key, sizeof(c->idempotency_key));
+    c->version = sqlite3_column_int64(st, i++);
+    c->updated_at = sqlite3_column_int64(st, i++);
+}
+
+static void read_case_any(sqlite3_stmt *st, void *out)
+{
+    read_case(st, out);
+}
+
+STORE_EACH(case, store_case, read_case)
+
+wg_err store_case_insert(store *s, store_case *c)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_INSERT);
+    if (!st)
+        return WG_ERR_STORE;
+    const char *t[] = {c->category, c->status, c->urgency, c->source, c->description, c->address};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, i + 1, t[i], -1, SQLITE_TRANSIENT);
+    if (c->has_point) {
+        sqlite3_bind_double(st, 7, c->lon);
+        sqlite3_bind_double(st, 8, c->lat);
+    } else {
+        sqlite3_bind_null(st, 7);
+        sqlite3_bind_null(st, 8);
+    }
+    const char *g[] = {c->grid, c->grid_l1, c->grid_l2, c->grid_l3, c->dedicated, c->department};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 9 + i, g[i], -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 15, c->route_rule);
+    sqlite3_bind_text(st, 16, c->reporter_login, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 17, c->reporter_name, -1, SQLITE_TRANSIENT);
+    if (c->reporter_phone_sealed_len)
+        sqlite3_bind_blob(st, 18, c->reporter_phone_sealed, (int)c->reporter_phone_sealed_len,
+                          SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 18);
+    sqlite3_bind_text(st, 19, c->reporter_phone_masked, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 20, c->reported_at);
+    sqlite3_bind_int64(st, 21, c->due_at);
+    sqlite3_bind_text(st, 22, c->due_step, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 23, c->idempotency_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 24, c->updated_at);
+    wg_err e = stmt_exec(st);
+    if (!e) {
+        c->id = sqlite3_last_insert_rowid(s->db);
+        c->version = 1;
+    }
+    return e;
+}
+
+wg_err store_case_get(store *s, int64_t id, store_case *out)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    return stmt_one(st, read_case_any, out);
+}
+
+wg_err store_case_update(store *s, store_case *c)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_UPDATE);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, c->id);
+    sqlite3_bind_int64(st, 2, c->version);
+    sqlite3_bind_text(st, 3, c->status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, c->department, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, c->route_rule);
+    int64_t t[] = {c->filed_at,    c->dispatched_at, c->acknowledged_at, c->started_at,
+                   c->fed_back_at, c->verified_at,   c->closed_at,       c->due_at,
+                   c->handle_due_at, c->escalated_at};
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_int64(st, 6 + i, t[i]);
+    sqlite3_bind_text(st, 16, c->due_step, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 17, c->overdue);
+    sqlite3_bind_int(st, 18, c->extension_requested);
+    sqlite3_bind_int(st, 19, c->deferred);
+    sqlite3_bind_int(st, 20, c->extensions);
+    sqlite3_bind_int(st, 21, c->reworks);
+    sqlite3_bind_int(st, 22, c->whistles);
+    sqlite3_bind_int64(st, 23, c->merged_into);
+    sqlite3_bind_int(st, 24, c->satisfaction);
+    sqlite3_bind_int(st, 25, c->closed_on_time);
+    sqlite3_bind_int64(st, 26, c->updated_at);
+    wg_err e = stmt_exec(st);
+    if (!e && sqlite3_changes(s->db) == 0)
+        return WG_ERR_PRECONDITION;
+    if (!e)
+        c->version++;
+    return e;
+}
+
+wg_err store_case_by_key(store *s, const char *key, int64_t *id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_BY_KEY);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    stmt_done(st);
+    return rc == SQLITE_ROW ? WG_OK : rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+}
+
+wg_err store_case_event_add(store *s, store_case_event *ev)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, ev->case_id);
+    sqlite3_bind_int64(st, 2, ev->at);
+    const char *t[] = {ev->actor, ev->action, ev->from_status, ev->to_status, ev->note,
+                       ev->data[0] ? ev->data : "{}"};
+    for (int i = 0; i < 6; i++)
+        sqlite3_bind_text(st, 3 + i, t[i], -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_exec(st);
+    if (!e)
+        ev->id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+static void read_event(sqlite3_stmt *st, store_case_event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->id = sqlite3_column_int64(st, 0);
+    ev->case_id = sqlite3_column_int64(st, 1);
+    ev->at = sqlite3_column_int64(st, 2);
+    stmt_col_text(st, 3, ev->actor, sizeof(ev->actor));
+    stmt_col_text(st, 4, ev->action, sizeof(ev->action));
+    stmt_col_text(st, 5, ev->from_status, sizeof(ev->from_status));
+    stmt_col_text(st, 6, ev->to_status, sizeof(ev->to_status));
+    stmt_col_text(st, 7, ev->note, sizeof(ev->note));
+    stmt_col_text(st, 8, ev->data, sizeof(ev->data));
+}
+
+STORE_EACH(event, store_case_event, read_event)
+
+wg_err store_case_events(store *s, int64_t case_id,
+                         wg_err (*cb)(void *ctx, const store_case_event *ev), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_EVENTS);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, case_id);
+    return stmt_each(st, event_row, &(event_each){cb, ctx});
+}
+
+wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
+                       double lon1, double lat1,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, category, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_double(st, 3, lon0);
+    sqlite3_bind_double(st, 4, lat0);
+    sqlite3_bind_double(st, 5, lon1);
+    sqlite3_bind_double(st, 6, lat1);
+    return stmt_each(st, case_row, &(case_each){cb, ctx});
+}
+
+/* The list query is built from the filter (only the clauses in use), so it
+ * is prepared per call rather than cached. Every value is bound. */
+wg_err store_case_list(store *s, const store_case_filter *f,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
+{
+    char sql[4096];
+    size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT " CASE_COLS " FROM cases WHERE 1");
+#define ADD(...) (n += (size_t)snprintf(sql + n, sizeof(sql) - n, __VA_ARGS__))
+    const char *binds[64];
+    int nb = 0;
+    if (!f->all) {
+        ADD(" AND (0");
+        for (int i = 0; i < f->ngrid && nb < 40; i++) {
+            ADD(" OR grid >= ?%d AND grid < ?%d || char(127)", nb + 1, nb + 1);
+            binds[nb++] = f->grid_prefixes[i];
+        }
+        for (int i = 0; i < f->ndept && nb < 40; i++) {
+            ADD(" OR department = ?%d OR id IN (SELECT w.case_id FROM whistles w JOIN"
+                " whistle_departments d ON d.whistle_id = w.id WHERE d.department = ?%d)",
+                nb + 1, nb + 1);
+            binds[nb++] = f->departments[i];
+        }
+        if (f->reporter && *f->reporter) {
+            ADD(" OR reporter_login = ?%d", nb + 1);
+            binds[nb++] = f->reporter;
+        }
+        ADD(")");
+    }
+    struct {
+        const char *value, *clause;
+    } eq[] = {{f->status, "status"},
+              {f->category, "category"},
+              {f->department, "department"},
+              {f->source, "source"}};
+    for (size_t i = 0; i < WG_ARRAY_LEN(eq); i++)
+        if (eq[i].value) {
+            ADD(" AND %s = ?%d", eq[i].clause, nb + 1);
+            binds[nb++] = eq[i].value;
+        }
+    if (f->grid) {
+        ADD(" AND grid >= ?%d AND grid < ?%d || char(127)", nb + 1, nb + 1);
+        binds[nb++] = f->grid;
+    }
+    char phrase[600];
+    if (f->text) {
+        /* The trigram index needs 3+ characters; shorter text falls back to
+         * a substring scan. The text goes in as one quoted phrase, so FTS
+         * syntax in it is just text. */
+        size_t chars = 0, q = 0;
+        for (const unsigned char *c = (const unsigned char *)f->text; *c; c++)
+            chars += (*c & 0xC0) != 0x80;
+        if (chars >= 3 && strlen(f->text) < 290) {
+            phrase[q++] = '"';
+            for (const char *c = f->text; *c; c++) {
+                if (*c == '"')
+                    phrase[q++] = '"';
+                phrase[q++] = *c;
+            }
+            phrase[q++] = '"';
+            phrase[q] = '\0';
+            ADD(" AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?%d)", nb + 1);
+            binds[nb++] = phrase;
+        } else {
+            ADD(" AND (instr(description, ?%d) > 0 OR instr(address, ?%d) > 0)", nb + 1, nb + 1);
+            binds[nb++] = f->text;
+        }
+    }
+    if (f->overdue >= 0)
+        ADD(" AND overdue = %d", f->overdue ? 1 : 0);
+    if (f->from)
+        ADD(" AND reported_at >= %lld", (long long)f->from);
+    if (f->to)
+        ADD(" AND reported_at < %lld", (long long)f->to);
+    if (f->due_before)
+        ADD(" AND due_at IS NOT NULL AND due_at < %lld", (long long)f->due_before);
+    if (f->before_id)
+        ADD(" AND id < %lld", (long long)f->before_id);
+    ADD(" ORDER BY id DESC LIMIT %d", f->limit > 0 ? f->limit : 100);
+#undef ADD
+    if (n >= sizeof(sql))
+        return WG_ERR_TOO_LARGE;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return WG_ERR_STORE;
+    for (int i = 0; i < nb; i++)
+        sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_TRANSIENT);
+    wg_err e = stmt_each(st, case_row, &(case_each){cb, ctx});
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* ---- whistles ---- */
+
+static const char SQL_WHISTLE_ADD[] =
+    "INSERT INTO whistles (case_id, whistler, reason, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_WHISTLE_DEPT_ADD[] =
+    "INSERT INTO whistle_departments (whistle_id, department, ack_due_at) VALUES (?1, ?2, ?3)";
+static const char SQL_WHISTLE_PARTS[] =
+    "SELECT w.id, w.case_id, w.created_at, w.whistler, w.reason, w.note, d.department,"
+    " d.ack_due_at, coalesce(d.acknowledged_at, 0), coalesce(d.arrived_at, 0), d.part,"
+    " coalesce(d.rating, 0) FROM whistles w JOIN whistle_departments d ON d.whistle_id = w.id"
+    " WHERE w.case_id = ?1 ORDER BY w.id, d.department";
+static const char SQL_WHISTLE_PART_UPDATE[] =
+    "UPDATE whistle_departments SET acknowledged_at = nullif(?3, 0), arrived_at = nullif(?4, 0),"
+    " part = ?5, rating = nullif(?6, 0) WHERE whistle_id = ?1 AND department = ?2";
+
+wg_err store_whistle_add(store *s, int64_t case_id, const char *whistler, const char *reason,
+                         const char *note, int64_t now, int64_t *whistle_id)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_WHISTLE_ADD);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, case_id);
+    sqlite3_bind_text(st, 2, whistler, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, note ? note : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, now);
+    wg_err e = stmt_exec(st);
+    if (!e)
+        *whistle_id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+wg_err store_whistle_department_add(store *s, int64_t whistle_id, const char *department,
+                                    int64_t ack_due_at)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_WHISTLE_DEPT_ADD);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, whistle_id);
+    sqlite3_bind_text(st, 2, department, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, ack_due_at);
+    return stmt_exec(st);
+}
+
+static void read_part(sqlite3_stmt *st, store_whistle_part *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->whistle_id = sqlite3_column_int64(st, 0);
+    p->case_id = sqlite3_column_int64(st, 1);
+    p->created_at = sqlite3_column_int64(st, 2);
+    stmt_col_text(st, 3, p->whistler, sizeof(p->whistler));
+    stmt_col_text(st, 4, p->reason, sizeof(p->reason));
+    stmt_col_text(st, 5, p->note, sizeof(p->note));
+    stmt_col_text(st, 6, p->department, sizeof(p->department));
+    p->ack_due_at = sqlite3_column_int64(st, 7);
+    p->acknowledged_at = sqlite3_column_int64(st, 8);
+    p->arrived_at = sqlite3_column_int64(st, 9);
+    stmt_col_text(st, 10, p->part, sizeof(p->part));
+    p->rating = sqlite3_column_int(st, 11);
+}
+
+STORE_EACH(part, store_whistle_part, read_part)
+
+wg_err store_whistle_parts(store *s, int64_t case_id,
+                           wg_err (*cb)(void *ctx, const store_whistle_part *p), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_WHISTLE_PARTS);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, case_id);
+    return stmt_each(st, part_row, &(part_each){cb, ctx});
+}
+
+wg_err store_whistle_part_update(store *s, const store_whistle_part *p)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_WHISTLE_PART_UPDATE);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, p->whistle_id);
+    sqlite3_bind_text(st, 2, p->department, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, p->acknowledged_at);
+    sqlite3_bind_int64(st, 4, p->arrived_at);
+    sqlite3_bind_text(st, 5, p->part, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, p->rating);
+    return stmt_exec(st);
+}
