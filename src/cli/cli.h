@@ -27,7 +27,8 @@ int cli_config(int argc, char **argv, const char *synopsis, const char *summary,
                const char *const *keys, wg_config *cfg, int *first_arg);
 
 /* The same, with command-specific options besides the config keys: each
- * `extra` option (terminated by a zeroed entry, val < 256) is passed to
+ * `extra` option (terminated by a zeroed entry, val < 256 and neither 'c'
+ * nor 'h', which --config and --help use) is passed to
  * on_extra(val, optarg, ctx), which returns 0 or an exit code. extra_help
  * is printed under the options. */
 struct option;

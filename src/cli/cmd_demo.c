@@ -122,7 +122,7 @@ static int on_opt(int val, const char *arg, void *ctx)
         o->divisions = arg;
     else if (val == 'b')
         o->boundary = arg;
-    else if (val == 'c')
+    else if (val == 'k')
         o->catalogue = arg;
     else
         return EXIT_USAGE;
@@ -132,7 +132,7 @@ static int on_opt(int val, const char *arg, void *ctx)
 static const struct option extra[] = {
     {"divisions", required_argument, NULL, 'd'},
     {"boundary", required_argument, NULL, 'b'},
-    {"catalogue", required_argument, NULL, 'c'},
+    {"catalogue", required_argument, NULL, 'k'},
     {NULL, 0, NULL, 0},
 };
 

@@ -147,7 +147,8 @@ static unsigned groups(store *s, const store_case *c, const actor *who, whistle_
     memset(v, 0, sizeof(*v));
     if (actor_can_in_grid(who, PERM_CASES_DISPATCH, c->grid))
         g |= G_DISPATCH;
-    if (c->department[0] && actor_dept(who, c->department))
+    /* A department answers for a case once it is dispatched to it. */
+    if (c->department[0] && c->dispatched_at && actor_dept(who, c->department))
         g |= G_DEPT;
     if (actor_can_in_grid(who, PERM_CASES_VERIFY, c->grid))
         g |= G_VERIFY;

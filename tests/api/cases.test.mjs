@@ -1,0 +1,260 @@
+// The closed loop over HTTP on the demo (issue: The closed loop for cases).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, req, login, assertError, tempDir, demoDatabase, DEMO_PASSWORD } from './lib.mjs';
+
+let srv, tok = {};
+let micro; // a point inside micro-grid 410102008004010101 (the member's)
+
+before(async () => {
+  const dir = tempDir();
+  demoDatabase(dir);
+  srv = await startServer({ dir, init: false, env: { WANGGE_ESCALATION_INTERVAL: '1' } });
+  for (const u of ['member', 'staff', 'chief', 'leader', 'police', 'chengguan', 'citizen', 'auditor', 'demo-admin'])
+    tok[u] = (await login(srv, u, DEMO_PASSWORD)).token;
+  const g = await req(srv, 'GET', '/api/grids/410102008004010101/geojson', { token: tok.member });
+  const geom = g.json.features[0].geometry;
+  const ring = geom.type === 'Polygon' ? geom.coordinates[0] : geom.coordinates[0][0];
+  let x = 0, y = 0;
+  for (let i = 0; i < ring.length - 1; i++) { x += ring[i][0]; y += ring[i][1]; }
+  micro = [x / (ring.length - 1), y / (ring.length - 1)];
+});
+after(async () => { await srv.stop(); });
+
+const report = (who, body, headers) => req(srv, 'POST', '/api/cases', { token: tok[who], body, headers });
+const act = (who, id, action, body = {}, headers) => req(srv, 'POST', `/api/cases/${id}/actions/${action}`, { token: tok[who], body, headers });
+
+test('the catalogue is data: JSON and CSV, every category routable in the demo', async () => {
+  const r = await req(srv, 'GET', '/api/categories', { token: tok.citizen });
+  assert.equal(r.status, 200);
+  const names = r.json.items.map((c) => c.name_zh);
+  for (const n of ['飞线充电', '乱停乱放', '杂物堆放', '扬尘', '餐饮油烟', '违法建设', '燃气隐患', '设施损坏'])
+    assert.ok(names.includes(n), n);
+  const csv = await req(srv, 'GET', '/api/categories?format=csv', { token: tok.citizen });
+  assert.match(csv.headers.get('content-type'), /^text\/csv/);
+  assert.equal(csv.text.trim().split('\n').length, r.json.items.length + 1);
+  for (const c of r.json.items) {
+    const route = await req(srv, 'GET', `/api/route?category=${c.code}&lon=${micro[0]}&lat=${micro[1]}`, { token: tok.member });
+    assert.equal(route.status, 200, `${c.code}: ${route.text}`);
+    assert.ok(route.json.department);
+  }
+  // The most specific rule wins, and says why.
+  const wuye = await req(srv, 'GET', `/api/route?category=E0404&lon=${micro[0]}&lat=${micro[1]}`, { token: tok.member });
+  assert.equal(wuye.json.department, 'wuye');
+  assert.match(wuye.json.explanation, /410102008004/);
+  const elsewhere = await req(srv, 'GET', '/api/route?category=E0404&grid=41010200800601', { token: tok.member });
+  assert.equal(elsewhere.json.department, 'yingji');
+  assert.match(elsewhere.json.explanation, /own department/);
+  // Import: all or nothing, with line numbers.
+  const bad = 'code,kind,major,minor,fine,name_zh,name_en,department,file,dispatch,acknowledge,handle,verify,urgent_percent\nE0999,event,x,y,,z,z,nowhere,30m,30m,1h,4h,1h,25\n';
+  const imp = await req(srv, 'PUT', '/api/categories', { token: tok['demo-admin'], raw: true, body: bad, headers: { 'content-type': 'text/csv' } });
+  assertError(imp, 422, 'invalid', 'catalogue');
+  assert.match(imp.json.error.details.issues[0], /line 2: department 'nowhere'/);
+  const again = await req(srv, 'PUT', '/api/categories', { token: tok['demo-admin'], raw: true, body: csv.text, headers: { 'content-type': 'text/csv' } });
+  assert.equal(again.json.imported, r.json.items.length);
+});
+
+test('one case through every step, each by its proper role', async () => {
+  let r = await report('member', { category: 'E0504', lon: micro[0], lat: micro[1], description: '3号楼单元门口电动车乱停乱放，堵塞消防通道' });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  assert.equal(r.headers.get('location'), `/api/cases/${id}`);
+  assert.equal(r.json.status, 'reported');
+  assert.equal(r.json.grid.code, '410102008004010101');
+  assert.equal(r.json.grid.l2, '41010200800401');
+  assert.equal(r.json.department, 'chengguan');
+  assert.equal(r.json.due.step, 'file');
+  assert.match(r.json.due.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+08:00$/);
+  assert.deepEqual(r.json.allowed_actions, []);
+  const steps = [
+    ['staff', 'file', 'filed', 'dispatch'],
+    ['staff', 'dispatch', 'dispatched', 'acknowledge'],
+    ['chengguan', 'acknowledge', 'acknowledged', 'handle'],
+    ['chengguan', 'start', 'handling', 'handle'],
+    ['chengguan', 'feed_back', 'fed_back', 'verify'],
+    ['member', 'verify', 'verified', 'close'],
+    ['staff', 'close', 'closed', null],
+  ];
+  for (const [who, action, status, due] of steps) {
+    r = await act(who, id, action, { note: `${action} by ${who}` });
+    assert.equal(r.status, 200, `${action}: ${r.text}`);
+    assert.equal(r.json.status, status);
+    assert.equal(r.json.due.step, due, action);
+  }
+  assert.ok(r.json.times.closed_at);
+  assert.equal(r.json.closed_on_time, true);
+  r = await act('member', id, 'rate', { rating: 5 });
+  assert.equal(r.json.satisfaction, 5);
+  const h = await req(srv, 'GET', `/api/cases/${id}/history`, { token: tok.staff });
+  assert.deepEqual(h.json.items.map((e) => [e.action, e.from, e.to, e.actor]), [
+    ['report', '', 'reported', 'member'], ['file', 'reported', 'filed', 'staff'],
+    ['dispatch', 'filed', 'dispatched', 'staff'], ['acknowledge', 'dispatched', 'acknowledged', 'chengguan'],
+    ['start', 'acknowledged', 'handling', 'chengguan'], ['feed_back', 'handling', 'fed_back', 'chengguan'],
+    ['verify', 'fed_back', 'verified', 'member'], ['close', 'verified', 'closed', 'staff'],
+    ['rate', 'closed', 'closed', 'member']]);
+  assert.equal(h.json.items[5].note, 'feed_back by chengguan');
+});
+
+test('an action not allowed now is 409 listing the allowed ones; wrong roles too', async () => {
+  const r = await report('member', { category: 'E0101', lon: micro[0], lat: micro[1], description: '垃圾桶旁暴露垃圾' });
+  const id = r.json.id;
+  for (const a of ['dispatch', 'acknowledge', 'start', 'feed_back', 'verify', 'close', 'reopen', 'approve_extension']) {
+    const x = await act('staff', id, a);
+    assertError(x, 409, 'conflict', 'action');
+    assert.deepEqual(x.json.error.details.allowed_actions.sort(), ['file', 'merge', 'reject'].sort());
+  }
+  assertError(await act('member', id, 'file'), 409, 'conflict', 'action');
+  assertError(await act('chengguan', id, 'file'), 404, 'not_found'); // not dispatched to it yet: not even visible
+  assertError(await act('staff', id, 'frobnicate'), 404, 'not_found', 'action');
+  const ok = await act('staff', id, 'reject', { note: '重复上报' });
+  assert.equal(ok.json.status, 'not_filed');
+});
+
+test('return, rework, extension, deferral, reopening, merge', async () => {
+  let r = await report('member', { category: 'E0101', lon: micro[0], lat: micro[1], description: '绿化带暴露垃圾' });
+  const id = r.json.id;
+  await act('staff', id, 'file');
+  await act('staff', id, 'dispatch');
+  r = await act('chengguan', id, 'return', { note: '不属于城管' });
+  assert.equal(r.json.status, 'filed');
+  r = await act('staff', id, 'dispatch', { department: 'zhujian' });
+  assert.equal(r.json.department, 'zhujian');
+  assertError(await act('chengguan', id, 'acknowledge'), 404, 'not_found');
+  const zj = (await login(srv, 'police', DEMO_PASSWORD)); // police is gongan, not zhujian
+  assertError(await req(srv, 'POST', `/api/cases/${id}/actions/acknowledge`, { token: zj.token, body: {} }), 404, 'not_found');
+  r = await act('staff', id, 'dispatch', { department: 'nowhere' });
+  assertError(r, 409, 'conflict', 'action');
+  // Back to chengguan through another return and dispatch.
+  r = await act('demo-admin', id, 'defer', { note: '等待施工结束' });
+  assert.equal(r.json.status, 'deferred');
+  r = await act('staff', id, 'reopen');
+  assert.equal(r.json.status, 'filed');
+  r = await act('staff', id, 'dispatch', { department: 'chengguan' });
+  await act('chengguan', id, 'acknowledge');
+  r = await act('chengguan', id, 'request_extension', { note: '需要协调物业' });
+  assert.equal(r.json.extension_requested, true);
+  const before = r.json.due.handle_by;
+  assertError(await act('chengguan', id, 'request_extension'), 409, 'conflict');
+  r = await act('leader', id, 'approve_extension', { days: 2 });
+  assert.equal(r.json.extensions, 1);
+  assert.ok(r.json.due.handle_by > before, `${r.json.due.handle_by} > ${before}`);
+  await act('chengguan', id, 'start');
+  await act('chengguan', id, 'feed_back');
+  r = await act('member', id, 'fail_verification', { note: '未清理干净' });
+  assert.equal(r.json.status, 'handling');
+  assert.equal(r.json.reworks, 1);
+  // Merge a duplicate into this one.
+  const dup = await report('member', { category: 'E0101', lon: micro[0], lat: micro[1], description: '绿化带暴露垃圾（重复）' });
+  assert.ok(dup.json.possible_duplicates.some((d) => d.id === id), dup.text);
+  assertError(await act('staff', dup.json.id, 'merge', { into: 99999999 }), 422, 'invalid', 'into');
+  r = await act('staff', dup.json.id, 'merge', { into: id });
+  assert.equal(r.json.status, 'merged');
+  assert.equal(r.json.merged_into, id);
+});
+
+test('a whistle to two departments: one reports for duty in time, the other late', async () => {
+  let r = await report('chief', { category: 'E0301', lon: micro[0], lat: micro[1], description: '楼顶违法搭建彩钢房' });
+  const id = r.json.id;
+  await act('staff', id, 'file');
+  await act('staff', id, 'dispatch');
+  assertError(await act('member', id, 'whistle', { reason: 'lacks_enforcement_power', departments: ['gongan'] }), 409, 'conflict');
+  assertError(await act('chief', id, 'whistle', { reason: 'bored', departments: ['gongan'] }), 422, 'invalid', 'reason');
+  assertError(await act('chief', id, 'whistle', { reason: 'emergency', departments: ['nowhere'] }), 422, 'invalid', 'departments');
+  r = await act('chief', id, 'whistle', { reason: 'lacks_enforcement_power', departments: ['gongan', 'zhujian'], note: '需要执法' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.whistles, 1);
+  // The police station now sees the case and reports for duty.
+  const seen = await req(srv, 'GET', `/api/cases/${id}`, { token: tok.police });
+  assert.equal(seen.status, 200);
+  assert.ok(seen.json.allowed_actions.includes('acknowledge'));
+  r = await act('police', id, 'acknowledge');
+  assert.equal(r.json.status, 'dispatched', 'a whistle acknowledgement does not move the case');
+  r = await act('police', id, 'feed_back', { note: '已到场制止' });
+  assert.equal(r.status, 200);
+  const h = await req(srv, 'GET', `/api/cases/${id}/history`, { token: tok.chief });
+  const ack = h.json.items.find((e) => e.actor === 'police' && e.action === 'acknowledge');
+  assert.equal(ack.data.whistle_part.late, false);
+  // The whistler rates the police's response.
+  r = await act('chief', id, 'rate', { rating: 4, rate_department: 'gongan' });
+  assert.equal(r.status, 200, r.text);
+  const rated = (await req(srv, 'GET', `/api/cases/${id}/history`, { token: tok.chief })).json.items.pop();
+  assert.deepEqual(rated.data.rated, { department: 'gongan', rating: 4 });
+});
+
+test('idempotent retries, ETag / If-Match, scope 404s, field errors', async () => {
+  const body = { category: 'E0504', lon: micro[0], lat: micro[1], description: '幂等测试' };
+  const key = { 'Idempotency-Key': 'retry-0000-0001' };
+  const a = await report('member', body, key);
+  const b = await report('member', body, key);
+  assert.equal(a.status, 201);
+  assert.equal(b.status, 200);
+  assert.equal(b.json.id, a.json.id);
+  assert.equal(b.json.replayed, true);
+  assertError(await report('staff', body, key), 409, 'conflict', 'Idempotency-Key');
+  assertError(await report('member', body, { 'Idempotency-Key': 'short' }), 400, 'bad_request', 'Idempotency-Key');
+  // Versions.
+  const g = await req(srv, 'GET', `/api/cases/${a.json.id}`, { token: tok.staff });
+  const etag = g.headers.get('etag');
+  assert.match(etag, /^"\d+"$/);
+  assertError(await act('staff', a.json.id, 'file', {}, { 'If-Match': '"999"' }), 412, 'precondition_failed', 'If-Match');
+  const ok = await act('staff', a.json.id, 'file', {}, { 'If-Match': etag });
+  assert.equal(ok.status, 200);
+  assertError(await act('staff', a.json.id, 'dispatch', {}, { 'If-Match': etag }), 412, 'precondition_failed');
+  // Scope: another community's staff and a department it was not sent to see nothing.
+  assertError(await req(srv, 'GET', `/api/cases/${a.json.id}`, { token: tok.police }), 404, 'not_found');
+  assertError(await req(srv, 'GET', '/api/cases/99999999', { token: tok.staff }), 404, 'not_found');
+  const list = await req(srv, 'GET', '/api/cases?limit=500', { token: tok.police });
+  assert.ok(!list.json.items.some((c) => c.id === a.json.id));
+  const mine = await req(srv, 'GET', '/api/cases?limit=500', { token: tok.citizen });
+  assert.deepEqual(mine.json.items, []);
+  // Field errors.
+  assertError(await report('member', { ...body, category: 'E9999' }), 422, 'invalid', 'category');
+  assertError(await report('member', { ...body, lon: 100, lat: 30 }), 422, 'invalid', 'lon');
+  assertError(await report('member', { ...body, lon: 'x' }), 400, 'bad_request', 'lon');
+  assertError(await report('member', { ...body, description: '' }), 422, 'invalid', 'description');
+  assertError(await report('member', { ...body, urgency: 'now' }), 422, 'invalid', 'urgency');
+  assertError(await report('member', { ...body, source: 'tv' }), 422, 'invalid', 'source');
+  assertError(await report('member', { ...body, reporter: { name: '张三', phone: '123' } }), 422, 'invalid', 'reporter');
+  assertError(await report('police', body), 403, 'forbidden');
+  const withPhone = await report('citizen', { ...body, reporter: { name: '张三', phone: '13912345678' }, description: '市民上报' });
+  assert.equal(withPhone.json.reporter.phone, '139****5678');
+  assert.equal(withPhone.json.source, 'citizen');
+  const own = await req(srv, 'GET', '/api/cases', { token: tok.citizen });
+  assert.deepEqual(own.json.items.map((c) => c.id), [withPhone.json.id]);
+});
+
+test('queries: filters, Chinese full text, keyset pages', async () => {
+  for (let i = 0; i < 5; i++)
+    await report('member', { category: 'E0105', lon: micro[0], lat: micro[1], description: `小区门口烧烤店餐饮油烟扰民 ${i}` });
+  let r = await req(srv, 'GET', '/api/cases?q=' + encodeURIComponent('油烟扰民'), { token: tok.staff });
+  assert.equal(r.json.items.length, 5);
+  r = await req(srv, 'GET', '/api/cases?q=' + encodeURIComponent('油烟'), { token: tok.staff }); // 2 characters: substring scan
+  assert.equal(r.json.items.length, 5);
+  r = await req(srv, 'GET', '/api/cases?q=' + encodeURIComponent('"油烟 OR'), { token: tok.staff }); // FTS syntax is just text
+  assert.equal(r.status, 200);
+  r = await req(srv, 'GET', '/api/cases?category=E0105&status=reported&limit=2', { token: tok.staff });
+  assert.equal(r.json.items.length, 2);
+  const seen = [...r.json.items.map((c) => c.id)];
+  while (r.json.next) {
+    r = await req(srv, 'GET', `/api/cases?category=E0105&status=reported&limit=2&before=${r.json.next}`, { token: tok.staff });
+    seen.push(...r.json.items.map((c) => c.id));
+  }
+  assert.equal(seen.length, 5);
+  assert.deepEqual([...seen].sort((a, b) => b - a), seen, 'newest first, no repeats');
+  assertError(await req(srv, 'GET', '/api/cases?status=lost', { token: tok.staff }), 400, 'bad_request', 'status');
+  assertError(await req(srv, 'GET', '/api/cases?from=yesterday', { token: tok.staff }), 400, 'bad_request', 'from');
+  r = await req(srv, 'GET', '/api/cases?from=2020-01-01&to=2099-01-01&grid=41010200800401', { token: tok.leader });
+  assert.ok(r.json.items.length >= 5);
+});
+
+test('the working calendar: holidays are data', async () => {
+  const put = await req(srv, 'PUT', '/api/calendar/2024-10-01', { token: tok['demo-admin'], body: { kind: 'holiday', note: '国庆节' } });
+  assert.equal(put.status, 200, put.text);
+  const cal = await req(srv, 'GET', '/api/calendar', { token: tok.member });
+  assert.equal(cal.json.work_periods, '08:30-12:00,13:30-18:00');
+  assert.deepEqual(cal.json.days.find((d) => d.day === '2024-10-01'), { day: '2024-10-01', kind: 'holiday', note: '国庆节' });
+  assertError(await req(srv, 'PUT', '/api/calendar/2023-02-29', { token: tok['demo-admin'], body: { kind: 'holiday' } }), 422, 'invalid', 'day');
+  assertError(await req(srv, 'PUT', '/api/calendar/2024-10-02', { token: tok['demo-admin'], body: { kind: 'party' } }), 422, 'invalid', 'kind');
+  assert.equal((await req(srv, 'DELETE', '/api/calendar/2024-10-01', { token: tok['demo-admin'] })).status, 200);
+  assertError(await req(srv, 'DELETE', '/api/calendar/2024-10-01', { token: tok['demo-admin'] }), 404, 'not_found');
+});
