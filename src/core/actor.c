@@ -49,6 +49,8 @@ static const unsigned perm_roles[PERM_COUNT] = {
     [PERM_CASES_WHISTLE] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
                            R(ROLE_GRID_CHIEF),
     [PERM_CATALOGUE_WRITE] = R(ROLE_ADMIN),
+    [PERM_STATS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
+                        R(ROLE_GRID_CHIEF) | R(ROLE_AUDITOR),
 };
 
 const char *actor_role_name(role_id r)

@@ -50,6 +50,7 @@ typedef enum {
     PERM_CASES_VERIFY,  /* verify or send back for rework (in scope) */
     PERM_CASES_WHISTLE, /* whistle: call departments to report for duty */
     PERM_CATALOGUE_WRITE, /* categories, calendar, routing rules */
+    PERM_STATS_READ,    /* KPIs (within the actor's grid scope) */
     PERM_COUNT
 } perm_id;
 

@@ -800,7 +800,10 @@ wg_err cases_escalate_overdue(store *s, const case_env *env, int *n)
 {
     *n = 0;
     due_ctx d = {.n = 0};
-    store_case_filter f = {.all = true, .overdue = 0, .limit = 512, .due_before = env->now};
+    /* Each deadline is escalated once: a later step with a new deadline
+     * can be escalated again. */
+    store_case_filter f = {.all = true, .overdue = -1, .limit = 512, .due_before = env->now,
+                           .unescalated = true};
     wg_err e = store_case_list(s, &f, collect_due, &d);
     for (int i = 0; !e && i < d.n; i++) {
         store_case c;
@@ -919,4 +922,86 @@ wg_err cases_calendar(store *s, const char *periods, int utc_offset_min, calenda
     }
     *out = cal;
     return WG_OK;
+}
+
+/* ---- KPIs ---- */
+
+static json_t *rate(int64_t num, int64_t den)
+{
+    return den > 0 ? json_real(round((double)num / (double)den * 10000.0) / 10000.0) : json_null();
+}
+
+static json_t *mean(double sum, int64_t n, double unit)
+{
+    return n > 0 ? json_real(round(sum / (double)n / unit * 100.0) / 100.0) : json_null();
+}
+
+typedef struct {
+    json_t *rows;
+    bool exclude_deferred;
+} stats_ctx;
+
+static wg_err add_stats(void *ctx, const store_case_stats *r)
+{
+    stats_ctx *c = ctx;
+    int64_t due = r->due - (c->exclude_deferred ? r->deferred : 0);
+    json_t *counts = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reported",
+        (json_int_t)r->reported, "filed", (json_int_t)r->filed, "dispatched",
+        (json_int_t)r->dispatched, "acknowledged", (json_int_t)r->acknowledged, "disposed",
+        (json_int_t)r->disposed, "due", (json_int_t)r->due, "closed", (json_int_t)r->closed,
+        "closed_on_time", (json_int_t)r->closed_on_time, "rework", (json_int_t)r->reworked,
+        "extended", (json_int_t)r->extended, "deferred", (json_int_t)r->deferred, "overdue",
+        (json_int_t)r->overdue, "rated", (json_int_t)r->rated, "whistles",
+        (json_int_t)r->whistles);
+    json_t *rates = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "closure_rate",
+                              rate(r->closed, due), "on_time_rate", rate(r->closed_on_time, due),
+                              "rework_rate", rate(r->reworked, r->disposed), "response_rate",
+                              rate(r->acknowledged, r->dispatched), "resolution_rate",
+                              rate(r->closed, r->filed), "satisfaction_rate",
+                              rate(r->satisfied, r->rated));
+    json_t *means = json_pack("{s:o, s:o, s:o}", "hours_to_acknowledge",
+                              mean(r->ack_seconds_sum, r->ack_count, 3600.0), "hours_to_close",
+                              mean(r->close_seconds_sum, r->closed, 3600.0), "satisfaction",
+                              mean(r->satisfaction_sum, r->rated, 1.0));
+    json_array_append_new(c->rows, json_pack("{s:s, s:o, s:o, s:o}", "key", r->key, "counts",
+                                             counts, "rates", rates, "means", means));
+    return WG_OK;
+}
+
+wg_err cases_stats(store *s, const char *group, const char *grid_prefix, int64_t from, int64_t to,
+                   int64_t now, bool exclude_deferred, json_t **out)
+{
+    stats_ctx c = {.rows = json_array(), .exclude_deferred = exclude_deferred};
+    wg_err e = store_case_stats_by(s, group, grid_prefix, from, to, now, add_stats, &c);
+    if (e) {
+        json_decref(c.rows);
+        return e;
+    }
+    *out = json_pack("{s:s, s:o}", "group", group && *group ? group : "all", "rows", c.rows);
+    return *out ? WG_OK : WG_ERR_NOMEM;
+}
+
+static wg_err add_wstats(void *ctx, const store_whistle_stats *w)
+{
+    json_array_append_new(
+        ctx, json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:o}", "department", w->department,
+                       "whistled", (json_int_t)w->parts, "acknowledged", (json_int_t)w->acknowledged,
+                       "on_time", (json_int_t)w->on_time, "on_time_rate",
+                       rate(w->on_time, w->parts), "hours_to_report_for_duty",
+                       mean(w->ack_seconds_sum, w->acknowledged, 3600.0), "rating",
+                       mean(w->rating_sum, w->rated, 1.0)));
+    return WG_OK;
+}
+
+wg_err cases_whistle_stats(store *s, int64_t from, int64_t to, json_t **out)
+{
+    json_t *rows = json_array();
+    wg_err e = store_whistle_stats_by(s, from, to, add_wstats, rows);
+    if (e) {
+        json_decref(rows);
+        return e;
+    }
+    *out = json_pack("{s:o}", "rows", rows);
+    return *out ? WG_OK : WG_ERR_NOMEM;
 }

@@ -127,9 +127,22 @@ typedef struct {
 wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c, case_action a,
                  const case_act_input *in, wg_why *why);
 
-/* Mark overdue steps (due_at < now) and write an escalation history row
- * for each; *n gets how many. */
+/* Mark overdue steps (due_at < now, not yet escalated for that deadline)
+ * and write an escalation history row for each; *n gets how many. */
 wg_err cases_escalate_overdue(store *s, const case_env *env, int *n);
+
+/* KPIs of cases reported in [from, to), grouped by group ("" for all, or
+ * grid_l1/grid_l2/grid_l3/grid/department/category/reporter_login), within
+ * grid_prefix ("" for all): the counts, and the rates computed as the
+ * README documents (closure = closed / due, on time = closed on time / due,
+ * rework = reworked / disposed, 12345's response, resolution, satisfaction).
+ * A new reference {"group", "from", "to", "rows": [...]}. */
+wg_err cases_stats(store *s, const char *group, const char *grid_prefix, int64_t from, int64_t to,
+                   int64_t now, bool exclude_deferred, json_t **out);
+
+/* Whistle KPIs per department: parts, acknowledged on time, mean time to
+ * report for duty, mean rating. */
+wg_err cases_whistle_stats(store *s, int64_t from, int64_t to, json_t **out);
 
 /* The working calendar: periods and offset from the configuration, holidays
  * and make-up working days from the store. */

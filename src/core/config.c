@@ -72,6 +72,8 @@ static const config_key keys[] = {
      "... if reported within this many hours."},
     {"escalation_interval", CFG_INT, F(escalation_interval), "60", 0, 86400,
      "Seconds between scans for overdue steps (each gets an escalation entry); 0 turns it off."},
+    {"kpi_exclude_deferred", CFG_BOOL, F(kpi_exclude_deferred), "false", 0, 0,
+     "Leave deferred cases (缓办) out of the closure and on-time denominators, as some cities do."},
 };
 
 const config_key *config_keys(size_t *n)

@@ -46,6 +46,7 @@ typedef struct {
     int64_t duplicate_radius_m;
     int64_t duplicate_window_hours;
     int64_t escalation_interval;
+    bool kpi_exclude_deferred;
 } wg_config;
 
 typedef enum {

@@ -563,3 +563,83 @@ wg_err h_cases_list(http_req *r)
     return reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next",
                                         l.n == f.limit ? json_integer(l.last) : json_null()));
 }
+
+/* ---- KPIs ---- */
+
+/* from/to query parameters: ISO 8601 (default: the last 365 days up to
+ * now). */
+static wg_err period(http_req *r, int64_t *from, int64_t *to)
+{
+    int64_t now = (int64_t)time(NULL);
+    *to = now + 1;
+    *from = now - 365 * 86400;
+    static const char *const names[] = {"from", "to"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = req_query(r, names[i]);
+        wg_why why = {0};
+        if (v && !calendar_parse_iso(v, strlen(v), calendar_utc_offset(req_calendar(r)),
+                                     i ? to : from, &why))
+            return req_fail(r, WG_ERR_BAD_REQUEST, names[i],
+                            "'%s' is an ISO 8601 date or time (%s)", names[i], why.msg);
+    }
+    if (*to <= *from)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "to", "'to' must be after 'from'");
+    return WG_OK;
+}
+
+/* The grid scope of a statistics reader: "" for all, else its first grid
+ * grant (leaders, community staff and grid chiefs see their own subtree). */
+static const char *stats_scope(const actor *a)
+{
+    for (int i = 0; i < a->ngrants; i++)
+        if (a->grants[i].role == ROLE_ADMIN || a->grants[i].role == ROLE_AUDITOR)
+            return "";
+    for (int i = 0; i < a->ngrants; i++)
+        if (a->grants[i].kind == SCOPE_GRID && actor_can_in_grid(a, PERM_STATS_READ,
+                                                                 a->grants[i].scope))
+            return a->grants[i].scope;
+    return "\x7f"; /* matches no grid */
+}
+
+/* GET /api/stats/cases?group=grid|grid_l2|grid_l3|department|category|member&from=&to= */
+wg_err h_stats_cases(http_req *r)
+{
+    static const struct {
+        const char *param, *column;
+    } groups[] = {{"all", ""},          {"grid", "grid_l2"},        {"grid_l1", "grid_l1"},
+                  {"grid_l2", "grid_l2"}, {"grid_l3", "grid_l3"},   {"micro", "grid"},
+                  {"department", "department"}, {"category", "category"},
+                  {"member", "reporter_login"}};
+    const char *g = req_query(r, "group");
+    const char *col = NULL;
+    for (size_t i = 0; i < WG_ARRAY_LEN(groups); i++)
+        if (!g ? i == 0 : strcmp(g, groups[i].param) == 0)
+            col = groups[i].column;
+    if (!col)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "group",
+                        "'group' is all, grid, grid_l1, grid_l2, grid_l3, micro, department, "
+                        "category or member");
+    int64_t from, to;
+    wg_err e = period(r, &from, &to);
+    if (e)
+        return e;
+    json_t *j = NULL;
+    e = cases_stats(req_store(r), col, stats_scope(REQ_WHO(r)), from, to, (int64_t)time(NULL),
+                    req_config(r)->kpi_exclude_deferred, &j);
+    if (e)
+        return e;
+    json_object_set_new(j, "group", json_string(g ? g : "all"));
+    json_object_set_new(j, "exclude_deferred", json_boolean(req_config(r)->kpi_exclude_deferred));
+    return reply_json(r, 200, j);
+}
+
+/* GET /api/stats/whistles?from=&to= */
+wg_err h_stats_whistles(http_req *r)
+{
+    int64_t from, to;
+    wg_err e = period(r, &from, &to);
+    json_t *j = NULL;
+    if (e || (e = cases_whistle_stats(req_store(r), from, to, &j)))
+        return e;
+    return reply_json(r, 200, j);
+}

@@ -68,6 +68,8 @@ wg_err h_case_get(http_req *r);
 wg_err h_case_history(http_req *r);
 wg_err h_case_act(http_req *r);
 wg_err h_cases_list(http_req *r);
+wg_err h_stats_cases(http_req *r);
+wg_err h_stats_whistles(http_req *r);
 
 /* h_departments.c */
 wg_err h_departments_list(http_req *r);

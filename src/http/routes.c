@@ -99,6 +99,10 @@ const http_route http_routes[] = {
     {HTTP_POST, "/api/cases/{id}/actions/{action}", h_case_act, BODY_JSON, KB(16),
      PERM_CASES_READ, "case.act", false},
 
+    {HTTP_GET, "/api/stats/cases", h_stats_cases, BODY_NONE, 0, PERM_STATS_READ, NULL, false},
+    {HTTP_GET, "/api/stats/whistles", h_stats_whistles, BODY_NONE, 0, PERM_STATS_READ, NULL,
+     false},
+
     /* departments */
     {HTTP_GET, "/api/departments", h_departments_list, BODY_NONE, 0, PERM_DEPTS_READ, NULL, false},
     {HTTP_POST, "/api/departments", h_department_create, BODY_JSON, KB(4), PERM_DEPTS_WRITE,

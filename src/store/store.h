@@ -342,12 +342,42 @@ typedef struct {
     int64_t from, to;      /* reported_at range; 0: open */
     int64_t before_id;     /* keyset: id < before_id (newest first); 0: from the top */
     int64_t due_before;    /* open steps due before this instant; 0: any */
+    bool unescalated;      /* only steps not yet escalated (escalated_at < due_at) */
     int limit;
 } store_case_filter;
 
 /* Cases matching f, newest first. */
 wg_err store_case_list(store *s, const store_case_filter *f,
                        wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
+
+/* Counters of cases reported in [from, to), per group. */
+typedef struct {
+    char key[STORE_GRID_CODE_MAX + 8];
+    int64_t reported, filed, dispatched, acknowledged, disposed, due, closed, closed_on_time,
+        reworked, extended, deferred, overdue, rated, satisfied, whistles;
+    double satisfaction_sum;
+    double ack_seconds_sum;   /* dispatch -> acknowledge, wall clock */
+    int64_t ack_count;
+    double close_seconds_sum; /* report -> close, wall clock */
+} store_case_stats;
+
+/* group: "grid_l1" "grid_l2" "grid_l3" "grid" "department" "category" "reporter_login"
+ * or "" for one row over everything. due counts cases whose disposal
+ * deadline has passed by min(to, now), or that are closed. */
+wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix, int64_t from,
+                           int64_t to, int64_t now,
+                           wg_err (*cb)(void *ctx, const store_case_stats *row), void *ctx);
+
+/* Per whistled department over whistles made in [from, to): parts, parts
+ * acknowledged, acknowledged by their deadline, the sum of seconds to
+ * acknowledge, ratings given and their sum. */
+typedef struct {
+    char department[STORE_CODE_MAX];
+    int64_t parts, acknowledged, on_time, rated;
+    double ack_seconds_sum, rating_sum;
+} store_whistle_stats;
+wg_err store_whistle_stats_by(store *s, int64_t from, int64_t to,
+                              wg_err (*cb)(void *ctx, const store_whistle_stats *row), void *ctx);
 
 typedef struct {
     int64_t whistle_id, case_id, created_at;

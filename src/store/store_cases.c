@@ -331,6 +331,8 @@ wg_err store_case_list(store *s, const store_case_filter *f,
         ADD(" AND reported_at < %lld", (long long)f->to);
     if (f->due_before)
         ADD(" AND due_at IS NOT NULL AND due_at < %lld", (long long)f->due_before);
+    if (f->unescalated)
+        ADD(" AND (escalated_at IS NULL OR escalated_at < due_at)");
     if (f->before_id)
         ADD(" AND id < %lld", (long long)f->before_id);
     ADD(" ORDER BY id DESC LIMIT %d", f->limit > 0 ? f->limit : 100);
@@ -432,4 +434,99 @@ wg_err store_whistle_part_update(store *s, const store_whistle_part *p)
     sqlite3_bind_text(st, 5, p->part, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 6, p->rating);
     return stmt_exec(st);
+}
+
+/* ---- statistics ---- */
+
+static const char *const stat_groups[] = {"grid_l1", "grid_l2", "grid_l3", "grid", "department",
+                                          "category", "reporter_login"};
+
+wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix, int64_t from,
+                           int64_t to, int64_t now,
+                           wg_err (*cb)(void *ctx, const store_case_stats *row), void *ctx)
+{
+    const char *col = "''";
+    for (size_t i = 0; group && *group && i < WG_ARRAY_LEN(stat_groups); i++)
+        if (strcmp(group, stat_groups[i]) == 0)
+            col = stat_groups[i];
+    if (group && *group && strcmp(col, "''") == 0)
+        return WG_ERR_INVALID;
+    char sql[2048];
+    /* The column name comes from the fixed list above, never from input. */
+    snprintf(sql, sizeof(sql),
+             "SELECT %s AS k, count(*),"
+             " count(filed_at), count(dispatched_at), count(acknowledged_at), count(fed_back_at),"
+             " sum(closed_at IS NOT NULL OR (handle_due_at IS NOT NULL AND handle_due_at <= ?3)),"
+             " count(closed_at), coalesce(sum(closed_on_time = 1), 0), sum(reworks > 0),"
+             " sum(extensions > 0), sum(deferred), sum(overdue), count(satisfaction),"
+             " coalesce(sum(satisfaction >= 4), 0), coalesce(sum(satisfaction), 0), sum(whistles),"
+             " coalesce(sum(acknowledged_at - dispatched_at), 0),"
+             " count(acknowledged_at IS NOT NULL AND dispatched_at IS NOT NULL),"
+             " coalesce(sum(closed_at - reported_at), 0)"
+             " FROM cases WHERE reported_at >= ?1 AND reported_at < ?2"
+             " AND status NOT IN ('merged', 'not_filed')"
+             " AND (?4 = '' OR (grid >= ?4 AND grid < ?4 || char(127)))"
+             " GROUP BY k ORDER BY k",
+             col);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_int64(st, 3, now < to ? now : to);
+    sqlite3_bind_text(st, 4, grid_prefix ? grid_prefix : "", -1, SQLITE_TRANSIENT);
+    int rc = SQLITE_DONE;
+    wg_err e = WG_OK;
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_case_stats r;
+        memset(&r, 0, sizeof(r));
+        stmt_col_text(st, 0, r.key, sizeof(r.key));
+        int64_t *v[] = {&r.reported, &r.filed,   &r.dispatched, &r.acknowledged, &r.disposed,
+                        &r.due,      &r.closed,  &r.closed_on_time, &r.reworked,  &r.extended,
+                        &r.deferred, &r.overdue, &r.rated,      &r.satisfied};
+        for (size_t i = 0; i < WG_ARRAY_LEN(v); i++)
+            *v[i] = sqlite3_column_int64(st, 1 + (int)i);
+        r.satisfaction_sum = sqlite3_column_double(st, 15);
+        r.whistles = sqlite3_column_int64(st, 16);
+        r.ack_seconds_sum = sqlite3_column_double(st, 17);
+        r.ack_count = sqlite3_column_int64(st, 18);
+        r.close_seconds_sum = sqlite3_column_double(st, 19);
+        e = cb(ctx, &r);
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = store_map_rc(rc);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static const char SQL_WHISTLE_STATS[] =
+    "SELECT d.department, count(*), count(d.acknowledged_at),"
+    " coalesce(sum(d.acknowledged_at <= d.ack_due_at), 0), count(d.rating),"
+    " coalesce(sum(d.acknowledged_at - w.created_at), 0), coalesce(sum(d.rating), 0)"
+    " FROM whistle_departments d JOIN whistles w ON w.id = d.whistle_id"
+    " WHERE w.created_at >= ?1 AND w.created_at < ?2 GROUP BY d.department ORDER BY d.department";
+
+static void read_wstats(sqlite3_stmt *st, store_whistle_stats *w)
+{
+    memset(w, 0, sizeof(*w));
+    stmt_col_text(st, 0, w->department, sizeof(w->department));
+    w->parts = sqlite3_column_int64(st, 1);
+    w->acknowledged = sqlite3_column_int64(st, 2);
+    w->on_time = sqlite3_column_int64(st, 3);
+    w->rated = sqlite3_column_int64(st, 4);
+    w->ack_seconds_sum = sqlite3_column_double(st, 5);
+    w->rating_sum = sqlite3_column_double(st, 6);
+}
+
+STORE_EACH(wstats, store_whistle_stats, read_wstats)
+
+wg_err store_whistle_stats_by(store *s, int64_t from, int64_t to,
+                              wg_err (*cb)(void *ctx, const store_whistle_stats *row), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_WHISTLE_STATS);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    return stmt_each(st, wstats_row, &(wstats_each){cb, ctx});
 }

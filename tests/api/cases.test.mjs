@@ -258,3 +258,89 @@ test('the working calendar: holidays are data', async () => {
   assert.equal((await req(srv, 'DELETE', '/api/calendar/2024-10-01', { token: tok['demo-admin'] })).status, 200);
   assertError(await req(srv, 'DELETE', '/api/calendar/2024-10-01', { token: tok['demo-admin'] }), 404, 'not_found');
 });
+
+test('KPIs: counts and rates on fixtures worked out by hand', async () => {
+  // A reporter of our own, so that the "member" group row holds only these.
+  const mk = await req(srv, 'POST', '/api/users', { token: tok['demo-admin'], body: { login: 'kpi-member', display_name: 'KPI', password: 'pw-kpi-123456', roles: [{ role: 'grid_member', scope: '410102008004010101' }] } });
+  assert.equal(mk.status, 201, mk.text);
+  tok['kpi-member'] = (await login(srv, 'kpi-member', 'pw-kpi-123456')).token;
+  const mkcase = async (d) => (await report('kpi-member', { category: 'E0102', lon: micro[0], lat: micro[1], description: d })).json.id;
+  const walk = async (id, steps) => { for (const [who, a, body] of steps) { const r = await act(who, id, a, body); assert.equal(r.status, 200, `${a}: ${r.text}`); } };
+  const A = await mkcase('A 楼道杂物'), B = await mkcase('B 楼道杂物'), C = await mkcase('C 楼道杂物');
+  await mkcase('D 楼道杂物'); // only reported
+  const toHandling = [['staff', 'file'], ['staff', 'dispatch'], ['wuye', 'acknowledge'], ['wuye', 'start'], ['wuye', 'feed_back']];
+  // E0102 in 汝河小区社区 goes to the property company (wuye): log in as its staff.
+  const wuye = await req(srv, 'POST', '/api/users', { token: tok['demo-admin'], body: { login: 'wuye-staff', display_name: '物业', password: 'pw-wuye-123456', roles: [{ role: 'department_staff', scope: 'wuye' }] } });
+  assert.equal(wuye.status, 201);
+  tok.wuye = (await login(srv, 'wuye-staff', 'pw-wuye-123456')).token;
+  await walk(A, [...toHandling, ['kpi-member', 'verify'], ['staff', 'close'], ['kpi-member', 'rate', { rating: 5 }]]);
+  await walk(B, [...toHandling, ['kpi-member', 'fail_verification'], ['wuye', 'feed_back'], ['kpi-member', 'verify'], ['staff', 'close'], ['kpi-member', 'rate', { rating: 2 }]]);
+  await walk(C, [['staff', 'file'], ['staff', 'dispatch'], ['staff', 'defer']]);
+  const r = await req(srv, 'GET', '/api/stats/cases?group=member', { token: tok.leader });
+  assert.equal(r.status, 200, r.text);
+  const row = r.json.rows.find((x) => x.key === 'kpi-member');
+  assert.ok(row, r.text);
+  // reported 4; filed A B C; dispatched A B C; acknowledged A B; disposed A B;
+  // due = closed (A B) + none whose disposal deadline passed; closed A B, both on time;
+  // rework B; deferred C; rated A (5) B (2): satisfied (>= 4) A.
+  assert.deepEqual(row.counts, {
+    reported: 4, filed: 3, dispatched: 3, acknowledged: 2, disposed: 2, due: 2, closed: 2,
+    closed_on_time: 2, rework: 1, extended: 0, deferred: 1, overdue: 0, rated: 2, whistles: 0,
+  });
+  assert.deepEqual(row.rates, {
+    closure_rate: 1, on_time_rate: 1, rework_rate: 0.5, response_rate: 0.6667,
+    resolution_rate: 0.6667, satisfaction_rate: 0.5,
+  });
+  assert.equal(row.means.satisfaction, 3.5);
+  // Groups, scope and errors.
+  const byDept = await req(srv, 'GET', '/api/stats/cases?group=department', { token: tok.leader });
+  assert.ok(byDept.json.rows.some((x) => x.key === 'wuye'));
+  const staffView = await req(srv, 'GET', '/api/stats/cases?group=grid_l2', { token: tok.staff });
+  assert.ok(staffView.json.rows.every((x) => x.key.startsWith('410102008004')), 'community staff see their own subtree');
+  assertError(await req(srv, 'GET', '/api/stats/cases?group=planet', { token: tok.leader }), 400, 'bad_request', 'group');
+  assertError(await req(srv, 'GET', '/api/stats/cases', { token: tok.member }), 403, 'forbidden');
+  const w = await req(srv, 'GET', '/api/stats/whistles', { token: tok.leader });
+  const police = w.json.rows.find((x) => x.department === 'gongan');
+  assert.equal(police.acknowledged, 1);
+  assert.equal(police.rating, 4);
+});
+
+test('an overdue step gets an escalation entry from the scheduler', async () => {
+  // A server whose working day is the whole day, today a working day, and a
+  // category whose urgent file limit is 1% of a minute: overdue in 0.6 s.
+  const dir = tempDir();
+  demoDatabase(dir);
+  const s2 = await startServer({ dir, init: false, env: { WANGGE_ESCALATION_INTERVAL: '1', WANGGE_WORK_PERIODS: '00:00-24:00' } });
+  try {
+    const admin = (await login(s2, 'demo-admin', DEMO_PASSWORD)).token;
+    const member = (await login(s2, 'member', DEMO_PASSWORD)).token;
+    const day = (ms) => new Date(ms + 8 * 3600e3).toISOString().slice(0, 10);
+    for (const d of [day(Date.now()), day(Date.now() + 86400e3)])
+      assert.equal((await req(s2, 'PUT', `/api/calendar/${d}`, { token: admin, body: { kind: 'workday', note: 'test' } })).status, 200);
+    const csv = (await req(s2, 'GET', '/api/categories?format=csv', { token: admin })).text +
+      'E0998,event,测试,测试,,测试超期,overdue test,chengguan,1m,1m,1m,1m,1m,1\n';
+    assert.equal((await req(s2, 'PUT', '/api/categories', { token: admin, raw: true, body: csv, headers: { 'content-type': 'text/csv' } })).status, 200);
+    const r = await req(s2, 'POST', '/api/cases', { token: member, body: { category: 'E0998', urgency: 'urgent', lon: micro[0], lat: micro[1], description: '超期测试' } });
+    assert.equal(r.status, 201, r.text);
+    let h;
+    for (let i = 0; i < 40; i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      h = await req(s2, 'GET', `/api/cases/${r.json.id}/history`, { token: member });
+      if (h.json.items.some((e) => e.action === 'escalate')) break;
+    }
+    const esc = h.json.items.filter((e) => e.action === 'escalate');
+    assert.equal(esc.length, 1, JSON.stringify(h.json.items));
+    assert.equal(esc[0].actor, 'system');
+    assert.equal(esc[0].data.step, 'file');
+    const c = await req(s2, 'GET', `/api/cases/${r.json.id}`, { token: member });
+    assert.equal(c.json.overdue, true);
+    const list = await req(s2, 'GET', '/api/cases?overdue=true', { token: member });
+    assert.ok(list.json.items.some((x) => x.id === r.json.id));
+    // Once: a later scan does not escalate it again.
+    await new Promise((res) => setTimeout(res, 1500));
+    h = await req(s2, 'GET', `/api/cases/${r.json.id}/history`, { token: member });
+    assert.equal(h.json.items.filter((e) => e.action === 'escalate').length, 1);
+  } finally {
+    await s2.stop();
+  }
+});

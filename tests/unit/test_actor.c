@@ -37,15 +37,17 @@ static const bool expect[ROLE_COUNT][PERM_COUNT] = {
                     [PERM_GRIDS_WRITE] = true,
                     [PERM_GRIDS_STAFF] = true,
                     REPORT, DISPATCH, WHISTLE,
-                    [PERM_CATALOGUE_WRITE] = true},
+                    [PERM_CATALOGUE_WRITE] = true, [PERM_STATS_READ] = true},
     [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH,
-                     WHISTLE},
-    [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH, VERIFY, WHISTLE},
-    [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE},
+                     WHISTLE, [PERM_STATS_READ] = true},
+    [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH, VERIFY, WHISTLE,
+                              [PERM_STATS_READ] = true},
+    [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE, [PERM_STATS_READ] = true},
     [ROLE_GRID_MEMBER] = {STAFF, REPORT, VERIFY},
     [ROLE_DEPARTMENT_STAFF] = {STAFF, [PERM_CASES_HANDLE] = true},
     [ROLE_CITIZEN] = {BASE, REPORT},
-    [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true},
+    [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true,
+                      [PERM_STATS_READ] = true},
 };
 #undef STAFF
 #undef BASE
@@ -64,7 +66,7 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_CASES_REPORT] = "cases_report", [PERM_CASES_READ] = "cases_read",
     [PERM_CASES_DISPATCH] = "cases_dispatch", [PERM_CASES_HANDLE] = "cases_handle",
     [PERM_CASES_VERIFY] = "cases_verify", [PERM_CASES_WHISTLE] = "cases_whistle",
-    [PERM_CATALOGUE_WRITE] = "catalogue_write",
+    [PERM_CATALOGUE_WRITE] = "catalogue_write", [PERM_STATS_READ] = "stats_read",
 };
 
 /* An actor with one grant. */
