@@ -14,6 +14,7 @@ static const struct {
     {"init", cmd_init, "create or migrate a database"},
     {"serve", cmd_serve, "serve the API and console over HTTP"},
     {"demo", cmd_demo, "fill a database with the 汝河路街道 demo"},
+    {"case", cmd_case, "the case loop: report, show, act, list"},
     {"grids", cmd_grids, "check the grid tree"},
     {"locate", cmd_locate, "which grids contain a point"},
     {"import", cmd_import, "import data: divisions, grids"},

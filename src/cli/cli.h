@@ -64,6 +64,7 @@ int cmd_import(int argc, char **argv);
 int cmd_grids(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_case(int argc, char **argv);
 
 /* Print "wangge CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,6 +3,7 @@
  */
 #include "core/audit.h"
 #include "util/log.h"
+#include "util/strparse.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -41,40 +42,12 @@ void audit_row_hash(const store_audit_row *r, char out[65])
     sodium_bin2hex(out, 65, d, sizeof(d));
 }
 
-/* Length of the valid UTF-8 sequence at p (0 if invalid). */
-static size_t utf8_seq(const unsigned char *p)
-{
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-                                 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 2 && p[0] < 0xC2)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
-}
-
-/* Copy src into dst (cap bytes) as valid UTF-8 (a byte that is not, such as
- * a %FF decoded from a URL, becomes '?'), never cutting a sequence, so that
- * what is hashed is exactly what is stored and every row can be shown. */
+/* Every field is stored as valid UTF-8 (a %FF decoded from a URL becomes
+ * '?') and never cut inside a character, so that what is hashed is exactly
+ * what is stored and every row can be shown. */
 static void copy_capped(char *dst, size_t cap, const char *src)
 {
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)(src ? src : "");
-    while (*p) {
-        size_t n = utf8_seq(p);
-        if (o + (n ? n : 1) >= cap)
-            break;
-        if (n) {
-            memcpy(dst + o, p, n);
-            o += n;
-            p += n;
-        } else {
-            dst[o++] = '?';
-            p++;
-        }
-    }
-    dst[o] = '\0';
+    str_copy_utf8(dst, cap, src);
 }
 
 wg_err audit_append(store *s, const audit_event *ev)

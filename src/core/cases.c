@@ -4,6 +4,7 @@
 #include "core/cases.h"
 #include "core/pii.h"
 #include "util/log.h"
+#include "util/strparse.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -273,6 +274,8 @@ static int64_t deadline(const case_env *env, const store_category *k, const char
 
 static void set_due(store_case *c, int64_t at, const char *step)
 {
+    if (at != c->due_at)
+        c->escalated_at = 0; /* a new deadline may be escalated in its turn */
     c->due_at = at;
     snprintf(c->due_step, sizeof(c->due_step), "%s", step);
 }
@@ -336,7 +339,7 @@ static wg_err history(store *s, const store_case *c, int64_t at, const char *act
     snprintf(ev.action, sizeof(ev.action), "%s", action);
     snprintf(ev.from_status, sizeof(ev.from_status), "%s", from);
     snprintf(ev.to_status, sizeof(ev.to_status), "%s", c->status);
-    snprintf(ev.note, sizeof(ev.note), "%s", note ? note : "");
+    str_copy_utf8(ev.note, sizeof(ev.note), note);
     if (data) {
         char *d = json_dumps(data, JSON_COMPACT);
         if (d && strlen(d) < sizeof(ev.data))
@@ -367,7 +370,7 @@ typedef struct {
 static wg_err add_dup(void *ctx, const store_case *o)
 {
     dup_ctx *d = ctx;
-    if (o->id == d->c->id || !o->has_point)
+    if (o->id == d->c->id || !o->has_point || o->reported_at > d->c->reported_at)
         return WG_OK;
     double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
     if (m <= d->radius)
@@ -530,6 +533,11 @@ static wg_err whistle(store *s, const case_env *env, const actor *who, store_cas
     json_t *depts = json_array();
     for (int i = 0; !e && i < in->ndepartments; i++) {
         store_department d;
+        if (c->dispatched_at && strcmp(in->departments[i], c->department) == 0) {
+            e = wg_fail(why, WG_ERR_INVALID, "departments",
+                        "the case is already dispatched to %s", c->department);
+            break;
+        }
         e = store_department_get(s, in->departments[i], &d);
         if (e == WG_ERR_NOT_FOUND) {
             e = wg_fail(why, WG_ERR_INVALID, "departments", "no department %s",
@@ -553,6 +561,7 @@ static wg_err whistle(store *s, const case_env *env, const actor *who, store_cas
 typedef struct {
     const actor *who;
     const case_act_input *in;
+    case_action action;
     int64_t now;
     store *s;
     json_t *data;
@@ -568,10 +577,10 @@ static wg_err answer_part(void *ctx, const store_whistle_part *p)
     if (c->done || !actor_dept(c->who, p->department))
         return WG_OK;
     store_whistle_part w = *p;
-    if (c->in->rating == 0 && !w.acknowledged_at) {
+    if (c->action == CA_ACKNOWLEDGE && !w.acknowledged_at) {
         w.acknowledged_at = w.arrived_at = c->now;
-    } else if (c->in->rating == 0 && !w.part[0]) {
-        snprintf(w.part, sizeof(w.part), "%s", c->in->note && *c->in->note ? c->in->note : "done");
+    } else if (c->action == CA_FEED_BACK && w.acknowledged_at && !w.part[0]) {
+        str_copy_utf8(w.part, sizeof(w.part), c->in->note && *c->in->note ? c->in->note : "done");
     } else {
         return WG_OK;
     }
@@ -638,7 +647,7 @@ wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c,
     const char *note = in->note;
     if (flow[row].who == G_WHISTLED || (a == CA_ACKNOWLEDGE && !(g & G_DEPT)) ||
         (a == CA_FEED_BACK && !(g & G_DEPT))) {
-        part_ctx pc = {.who = who, .in = in, .now = now, .s = s, .data = data};
+        part_ctx pc = {.who = who, .in = in, .action = a, .now = now, .s = s, .data = data};
         e = store_whistle_parts(s, c->id, answer_part, &pc);
         if (!e && !pc.done)
             e = wg_fail(why, WG_ERR_CONFLICT, "action", "your department owes nothing here");
@@ -738,6 +747,8 @@ wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c,
             break;
         }
         case CA_REOPEN:
+            if (!c->filed_at)
+                c->filed_at = now; /* a rejected case is filed now */
             c->closed_at = c->verified_at = c->fed_back_at = 0;
             c->deferred = false;
             c->closed_on_time = -1;

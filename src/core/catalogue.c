@@ -99,6 +99,23 @@ static int on_row(void *ctx, int line, int nf, char **f)
             return 0;
         }
     }
+    static const struct {
+        int field;
+        const char *name;
+        size_t max;
+    } sizes[] = {{0, "code", sizeof(k.code)},       {2, "major", sizeof(k.major)},
+                 {3, "minor", sizeof(k.minor)},     {4, "fine", sizeof(k.fine)},
+                 {5, "name_zh", sizeof(k.name_zh)}, {6, "name_en", sizeof(k.name_en)},
+                 {7, "department", sizeof(k.department)}};
+    for (size_t i = 0; i < WG_ARRAY_LEN(sizes); i++) {
+        if (strlen(f[sizes[i].field]) >= sizes[i].max) {
+            char what[64];
+            snprintf(what, sizeof(what), "%s is longer than %zu bytes", sizes[i].name,
+                     sizes[i].max - 1);
+            bad(c, line, "%s", what);
+            return 0;
+        }
+    }
     store_department d;
     wg_err e = store_department_get(c->s, f[7], &d);
     if (e == WG_ERR_NOT_FOUND) {
@@ -147,7 +164,8 @@ wg_err catalogue_import(store *s, const char *csv, size_t len, catalogue_report 
         return c.fatal;
     if (e) {
         rep->bad++;
-        snprintf(rep->msgs[rep->nmsgs++], sizeof(rep->msgs[0]), "not valid CSV");
+        if (rep->nmsgs < CATALOGUE_MAX_REPORTED)
+            snprintf(rep->msgs[rep->nmsgs++], sizeof(rep->msgs[0]), "not valid CSV");
     }
     return rep->bad ? WG_ERR_INVALID : WG_OK;
 }

@@ -130,3 +130,38 @@ bool parse_hostport(const char *s, char *host, size_t hostcap, uint16_t *port)
     *port = (uint16_t)p;
     return true;
 }
+
+/* Length of the valid UTF-8 sequence at p (0 if invalid). */
+static size_t utf8_seq(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+                                 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xC2)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+void str_copy_utf8(char *dst, size_t cap, const char *src)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)(src ? src : "");
+    if (!cap)
+        return;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (o + (n ? n : 1) >= cap)
+            break;
+        if (n) {
+            memcpy(dst + o, p, n);
+            o += n;
+            p += n;
+        } else {
+            dst[o++] = '?';
+            p++;
+        }
+    }
+    dst[o] = '\0';
+}

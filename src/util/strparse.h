@@ -28,4 +28,9 @@ bool parse_double(const char *s, size_t len, double min, double max, double *out
  * hostcap) and port 0..65535. */
 bool parse_hostport(const char *s, char *host, size_t hostcap, uint16_t *port);
 
+/* Copy src into dst (cap bytes, NUL-terminated) as valid UTF-8: bytes that
+ * are not become '?', and a sequence that does not fit whole is left out,
+ * never cut. */
+void str_copy_utf8(char *dst, size_t cap, const char *src);
+
 #endif

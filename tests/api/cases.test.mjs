@@ -344,3 +344,28 @@ test('an overdue step gets an escalation entry from the scheduler', async () => 
     await s2.stop();
   }
 });
+
+test('the command line: case report, act, show, list', async () => {
+  const { cli } = await import('./lib.mjs');
+  const dir = tempDir();
+  const db = demoDatabase(dir, 'cli.db');
+  let r = cli(['case', 'report', '--db', db, '--as', 'member', '--category', 'E0101', '--grid', '410102008004010101', '--description', '命令行上报的暴露垃圾']);
+  assert.equal(r.status, 0, r.stderr);
+  const id = JSON.parse(r.stdout).id;
+  r = cli(['case', 'act', String(id), 'file', '--db', db, '--as', 'staff', '--note', '受理']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).status, 'filed');
+  r = cli(['case', 'act', String(id), 'close', '--db', db, '--as', 'staff']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /'close' is not allowed on a filed case for you; allowed: merge, dispatch, defer, whistle/);
+  r = cli(['case', 'act', String(id), 'dispatch', '--db', db, '--as', 'staff', '--department', 'zhujian']);
+  assert.equal(JSON.parse(r.stdout).department, 'zhujian');
+  r = cli(['case', 'show', String(id), '--db', db]);
+  assert.deepEqual(JSON.parse(r.stdout).history.map((e) => e.action), ['report', 'file', 'dispatch']);
+  r = cli(['case', 'list', '--db', db, '--status', 'dispatched']);
+  assert.match(r.stdout, new RegExp(`^${id}\\s+dispatched\\s+E0101\\s+410102008004010101\\s+zhujian\\s+命令行上报的暴露垃圾$`, 'm'));
+  assert.equal(cli(['case', 'act', String(id), 'file', '--db', db]).status, 2);
+  assert.equal(cli(['case', 'frob', '--db', db]).status, 2);
+  assert.equal(cli(['case', 'show', '999999', '--db', db]).status, 1);
+  assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
+});

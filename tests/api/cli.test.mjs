@@ -10,7 +10,7 @@ import { cli, tempDir, startServer, req } from './lib.mjs';
 test('--help on the program and on every subcommand exits 0', () => {
   const top = cli(['--help']);
   assert.equal(top.status, 0);
-  for (const cmd of ['init', 'serve', 'demo', 'import', 'export', 'grids', 'locate', 'user', 'audit', 'config', 'version']) {
+  for (const cmd of ['init', 'serve', 'demo', 'import', 'export', 'grids', 'locate', 'case', 'user', 'audit', 'config', 'version']) {
     assert.match(top.stdout, new RegExp(`^  ${cmd} `, 'm'));
     const r = cli([cmd, '--help']);
     assert.equal(r.status, 0, `${cmd} --help: ${r.stderr}`);

@@ -31,7 +31,7 @@
 #define TUE (FRI + 4 * 86400)
 #define WED (FRI + 5 * 86400)
 #define THU (FRI + 6 * 86400)
-#define AT(day, h, m) ((day) + (int64_t)(h) * 3600 + (int64_t)(m) * 60)
+#define AT(day, h, m) ((day) + (int64_t)(h)*3600 + (int64_t)(m)*60)
 #define HOUR 3600
 
 /* ---- grids ----
@@ -77,17 +77,17 @@ static const char catalogue_csv[] =
 
 enum {
     A_ADMIN,
-    A_LEADER,  /* leader over the l1 */
-    A_STAFF,   /* community staff of community 004 */
-    A_CHIEF,   /* grid chief of the l2 of community 004 */
-    A_MEMBER,  /* grid member of the micro-grid */
-    A_OTHER,   /* grid member of the other community */
-    A_CG,      /* department staff: chengguan */
-    A_POLICE,  /* department staff: gongan */
-    A_ZJ,      /* department staff: zhujian */
-    A_WY,      /* department staff: wuye */
-    A_ZHANG,   /* citizen, the reporter */
-    A_LI,      /* another citizen */
+    A_LEADER, /* leader over the l1 */
+    A_STAFF,  /* community staff of community 004 */
+    A_CHIEF,  /* grid chief of the l2 of community 004 */
+    A_MEMBER, /* grid member of the micro-grid */
+    A_OTHER,  /* grid member of the other community */
+    A_CG,     /* department staff: chengguan */
+    A_POLICE, /* department staff: gongan */
+    A_ZJ,     /* department staff: zhujian */
+    A_WY,     /* department staff: wuye */
+    A_ZHANG,  /* citizen, the reporter */
+    A_LI,     /* another citizen */
     A_AUDITOR,
     A_COUNT
 };
@@ -166,7 +166,8 @@ static void add_grid(store *s, const char *code, const char *level, const char *
     json_t *geom = box(x0, y0, x1, y1);
     char name[64];
     snprintf(name, sizeof(name), "grid %s", code);
-    grid_input in = {.code = code, .name = name, .level = level, .parent = parent, .geometry = geom};
+    grid_input in = {
+        .code = code, .name = name, .level = level, .parent = parent, .geometry = geom};
     grid_report rep = {0};
     wg_why why = {0};
     assert_int_equal(store_begin(s), WG_OK);
@@ -267,8 +268,8 @@ static int64_t report_at(fixture *f, int64_t now, int who, const char *category,
                          double lat, const char *desc)
 {
     f->env.now = now;
-    case_input in = {.category = category, .description = desc, .has_point = true, .lon = lon,
-                     .lat = lat};
+    case_input in = {
+        .category = category, .description = desc, .has_point = true, .lon = lon, .lat = lat};
     store_case c;
     wg_why why;
     if (report_in(f, who, &in, &c, &why) != WG_OK)
@@ -356,16 +357,16 @@ static events *history_of(fixture *f, int64_t id)
     return e;
 }
 
-static void expect_event(const store_case_event *ev, int64_t id, int64_t at, const char *actor_login,
-                         const char *action, const char *from, const char *to)
+static void expect_event(const store_case_event *ev, int64_t id, int64_t at,
+                         const char *actor_login, const char *action, const char *from,
+                         const char *to)
 {
     if (ev->case_id != id || ev->at != at || strcmp(ev->actor, actor_login) != 0 ||
         strcmp(ev->action, action) != 0 || strcmp(ev->from_status, from) != 0 ||
         strcmp(ev->to_status, to) != 0)
         fail_msg("history: case %lld at %lld %s %s %s->%s; want case %lld at %lld %s %s %s->%s",
-                 (long long)ev->case_id, (long long)ev->at, ev->actor, ev->action,
-                 ev->from_status, ev->to_status, (long long)id, (long long)at, actor_login,
-                 action, from, to);
+                 (long long)ev->case_id, (long long)ev->at, ev->actor, ev->action, ev->from_status,
+                 ev->to_status, (long long)id, (long long)at, actor_login, action, from, to);
 }
 
 /* The last history row of case id must be `action`; its data as JSON. */
@@ -546,9 +547,10 @@ static void test_full_walk(void **state)
     assert_int_equal(c.due_at, AT(MON, 13, 40));
 
     /* Monday 11:00: fed back. Verify within 1 h -> 12:00 exactly. */
-    case_act_input fb = {.note = "已清运", .attachments = "[\"" /* a sha256 */
-                                                          "0123456789abcdef0123456789abcdef"
-                                                          "0123456789abcdef0123456789abcdef\"]"};
+    case_act_input fb = {.note = "已清运",
+                         .attachments = "[\"" /* a sha256 */
+                                        "0123456789abcdef0123456789abcdef"
+                                        "0123456789abcdef0123456789abcdef\"]"};
     act_ok(f, AT(MON, 11, 0), A_CG, id, CA_FEED_BACK, &fb);
     c = load(f, id);
     assert_string_equal(c.status, "fed_back");
@@ -735,26 +737,24 @@ static void test_matrix_walk(void **state)
     check_matrix(f, id, other, reported, "reported");
 
     act_ok(f, AT(FRI, 17, 35), A_STAFF, id, CA_FILE, NULL);
-    const unsigned filed[A_COUNT] = {DISPATCHERS(B(MERGE) | B(DISPATCH) | B(DEFER) | B(WHISTLE)),
-                                     [A_CHIEF] = B(WHISTLE)};
+    const unsigned filed[A_COUNT] = {
+        DISPATCHERS(B(MERGE) | B(DISPATCH) | B(DEFER) | B(WHISTLE)), [A_CHIEF] = B(WHISTLE)};
     check_matrix(f, id, other, filed, "filed");
 
     act_ok(f, AT(FRI, 17, 40), A_STAFF, id, CA_DISPATCH, NULL);
-    const unsigned dispatched[A_COUNT] = {DISPATCHERS(B(DEFER) | B(WHISTLE)),
-                                          [A_CHIEF] = B(WHISTLE),
-                                          [A_CG] = B(RETURN) | B(ACKNOWLEDGE) |
-                                                   B(REQUEST_EXTENSION)};
+    const unsigned dispatched[A_COUNT] = {
+        DISPATCHERS(B(DEFER) | B(WHISTLE)), [A_CHIEF] = B(WHISTLE),
+        [A_CG] = B(RETURN) | B(ACKNOWLEDGE) | B(REQUEST_EXTENSION)};
     check_matrix(f, id, other, dispatched, "dispatched");
 
     act_ok(f, AT(MON, 9, 0), A_CG, id, CA_ACKNOWLEDGE, NULL);
-    const unsigned acknowledged[A_COUNT] = {DISPATCHERS(B(DEFER) | B(WHISTLE)),
-                                            [A_CHIEF] = B(WHISTLE),
-                                            [A_CG] = B(START) | B(REQUEST_EXTENSION)};
+    const unsigned acknowledged[A_COUNT] = {
+        DISPATCHERS(B(DEFER) | B(WHISTLE)), [A_CHIEF] = B(WHISTLE),
+        [A_CG] = B(START) | B(REQUEST_EXTENSION)};
     check_matrix(f, id, other, acknowledged, "acknowledged");
 
     act_ok(f, AT(MON, 9, 5), A_CG, id, CA_START, NULL);
-    const unsigned handling[A_COUNT] = {DISPATCHERS(B(DEFER) | B(WHISTLE)),
-                                        [A_CHIEF] = B(WHISTLE),
+    const unsigned handling[A_COUNT] = {DISPATCHERS(B(DEFER) | B(WHISTLE)), [A_CHIEF] = B(WHISTLE),
                                         [A_CG] = B(FEED_BACK) | B(REQUEST_EXTENSION)};
     check_matrix(f, id, other, handling, "handling");
 
@@ -813,8 +813,7 @@ static void test_matrix_side_states(void **state)
     walk_to_dispatched(f, d);
     act_ok(f, AT(MON, 9, 0), A_CG, d, CA_REQUEST_EXTENSION, NULL);
     const unsigned asked[A_COUNT] = {DISPATCHERS(B(APPROVE_EXTENSION) | B(DEFER) | B(WHISTLE)),
-                                     [A_CHIEF] = B(WHISTLE),
-                                     [A_CG] = B(RETURN) | B(ACKNOWLEDGE)};
+                                     [A_CHIEF] = B(WHISTLE), [A_CG] = B(RETURN) | B(ACKNOWLEDGE)};
     check_matrix(f, d, other, asked, "dispatched, extension asked");
 }
 
@@ -883,8 +882,8 @@ static void test_rework(void **state)
     assert_string_equal(c.due_step, "handle");
     assert_int_equal(c.due_at, AT(MON, 17, 0));
     events *e = history_of(f, id);
-    expect_event(&e->ev[e->n - 1], id, AT(MON, 11, 30), "member", "fail_verification",
-                 "fed_back", "handling");
+    expect_event(&e->ev[e->n - 1], id, AT(MON, 11, 30), "member", "fail_verification", "fed_back",
+                 "handling");
     free(e);
 
     /* Fed back again at 16:00; this time the reporter fails it too. */
@@ -1453,25 +1452,31 @@ static void test_report_inputs(void **state)
     f->env.now = AT(MON, 9, 0);
     store_case c;
     wg_why why;
-    case_input in = {.category = "E0504", .description = "x", .has_point = true, .lon = P_LON,
-                     .lat = P_LAT};
+    case_input in = {
+        .category = "E0504", .description = "x", .has_point = true, .lon = P_LON, .lat = P_LAT};
     static const struct {
         const char *what, *field;
         case_input in;
     } bad[] = {
         {"no category", "category", {.description = "x", .grid = MICRO}},
         {"unknown category", "category", {.category = "E9999", .description = "x", .grid = MICRO}},
-        {"bad urgency", "urgency",
+        {"bad urgency",
+         "urgency",
          {.category = "E0504", .urgency = "now", .description = "x", .grid = MICRO}},
-        {"bad source", "source",
+        {"bad source",
+         "source",
          {.category = "E0504", .source = "twitter", .description = "x", .grid = MICRO}},
         {"no description", "description", {.category = "E0504", .grid = MICRO}},
-        {"empty description", "description", {.category = "E0504", .description = "", .grid = MICRO}},
-        {"outside every grid", "lon",
+        {"empty description",
+         "description",
+         {.category = "E0504", .description = "", .grid = MICRO}},
+        {"outside every grid",
+         "lon",
          {.category = "E0504", .description = "x", .has_point = true, .lon = 113.70, .lat = 34.80}},
         {"unknown grid", "grid", {.category = "E0504", .description = "x", .grid = "410102008009"}},
         {"nowhere", "lon", {.category = "E0504", .description = "x"}},
-        {"bad phone", "reporter",
+        {"bad phone",
+         "reporter",
          {.category = "E0504", .description = "x", .grid = MICRO, .reporter_phone = "12345"}},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1493,8 +1498,8 @@ static void test_report_inputs(void **state)
     assert_int_equal(store_case_by_key(f->s, "none", &n), WG_ERR_NOT_FOUND);
 
     /* By grid code instead of a point: no location, the grid's chain. */
-    case_input g = {.category = "E0504", .description = "按网格上报", .grid = L3A,
-                    .source = "hotline"};
+    case_input g = {
+        .category = "E0504", .description = "按网格上报", .grid = L3A, .source = "hotline"};
     assert_int_equal(report_in(f, A_STAFF, &g, &c, &why), WG_OK);
     c = load(f, c.id);
     assert_false(c.has_point);
@@ -1528,8 +1533,12 @@ static void test_report_deadlines(void **state)
     wg_why why;
     /* Urgent: 25 % of 30 min = 7 min 30 s. */
     f->env.now = AT(FRI, 17, 30);
-    case_input in = {.category = "E0504", .urgency = "urgent", .description = "紧急",
-                     .has_point = true, .lon = P_LON, .lat = P_LAT};
+    case_input in = {.category = "E0504",
+                     .urgency = "urgent",
+                     .description = "紧急",
+                     .has_point = true,
+                     .lon = P_LON,
+                     .lat = P_LAT};
     assert_int_equal(report_in(f, A_MEMBER, &in, &c, &why), WG_OK);
     c = load(f, c.id);
     assert_string_equal(c.urgency, "urgent");
@@ -1554,8 +1563,8 @@ static void test_report_deadlines(void **state)
     assert_int_equal(load(f, normal).handle_due_at, AT(TUE, 17, 40));
 
     /* Reported on Saturday: counting starts Monday 08:30 -> 09:00. */
-    const int64_t sat = report_at(f, AT(FRI + 86400, 10, 0), A_MEMBER, "E0504", P_LON, P_LAT,
-                                  "周末");
+    const int64_t sat =
+        report_at(f, AT(FRI + 86400, 10, 0), A_MEMBER, "E0504", P_LON, P_LAT, "周末");
     assert_int_equal(load(f, sat).due_at, AT(MON, 9, 0));
     /* Reported in the lunch break: counting starts 13:30 -> 14:00. */
     const int64_t lunch = report_at(f, AT(MON, 12, 15), A_MEMBER, "E0504", P_LON, P_LAT, "午休");
@@ -1566,8 +1575,12 @@ static void test_idempotency(void **state)
 {
     fixture *f = *state;
     f->env.now = AT(MON, 9, 0);
-    case_input in = {.category = "E0504", .description = "垃圾", .has_point = true,
-                     .lon = P_LON, .lat = P_LAT, .idempotency_key = "3f1c2a9e-key-1"};
+    case_input in = {.category = "E0504",
+                     .description = "垃圾",
+                     .has_point = true,
+                     .lon = P_LON,
+                     .lat = P_LAT,
+                     .idempotency_key = "3f1c2a9e-key-1"};
     store_case c;
     wg_why why;
     assert_int_equal(report_in(f, A_ZHANG, &in, &c, &why), WG_OK);
@@ -1754,6 +1767,27 @@ static void test_escalate(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(count_action(f, one, "escalate"), 1);
 
+    /* Each deadline once: filed late on Tuesday 09:30, case one has a new
+     * deadline (dispatch by 10:00), which is escalated in its turn. */
+    act_ok(f, AT(TUE, 9, 30), A_STAFF, one, CA_FILE, NULL);
+    c = load(f, one);
+    assert_int_equal(c.due_at, AT(TUE, 10, 0));
+    assert_true(c.overdue);
+    f->env.now = AT(TUE, 9, 59);
+    assert_int_equal(cases_escalate_overdue(f->s, &f->env, &n), WG_OK);
+    assert_int_equal(n, 0);
+    f->env.now = AT(TUE, 10, 30);
+    assert_int_equal(cases_escalate_overdue(f->s, &f->env, &n), WG_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(count_action(f, one, "escalate"), 2);
+    assert_int_equal(load(f, one).escalated_at, AT(TUE, 10, 30));
+    d = last_data(f, one, "escalate");
+    assert_string_equal(json_string_value(json_object_get(d, "step")), "dispatch");
+    json_decref(d);
+    assert_int_equal(cases_escalate_overdue(f->s, &f->env, &n), WG_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(count_action(f, two, "escalate"), 1);
+
     /* A step done after its deadline marks the case overdue too; a case
      * without a deadline (verified, closed) is never escalated. */
     const int64_t three = report_at(f, AT(TUE, 10, 0), A_ZHANG, "E0504", P_LON, P_LAT, "三");
@@ -1819,9 +1853,9 @@ static void test_visible(void **state)
         int who;
         bool sees;
     } want[] = {
-        {A_ADMIN, true},  {A_AUDITOR, true}, {A_LEADER, true}, {A_STAFF, true},
-        {A_CHIEF, true},  {A_MEMBER, true},  {A_OTHER, false}, {A_ZHANG, true},
-        {A_LI, false},    {A_POLICE, false}, {A_ZJ, false},    {A_WY, false},
+        {A_ADMIN, true}, {A_AUDITOR, true}, {A_LEADER, true}, {A_STAFF, true},
+        {A_CHIEF, true}, {A_MEMBER, true},  {A_OTHER, false}, {A_ZHANG, true},
+        {A_LI, false},   {A_POLICE, false}, {A_ZJ, false},    {A_WY, false},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (cases_visible(f->s, &c, WHO(want[i].who)) != want[i].sees)
