@@ -74,6 +74,10 @@ static const config_key keys[] = {
      "Seconds between scans for overdue steps (each gets an escalation entry); 0 turns it off."},
     {"kpi_exclude_deferred", CFG_BOOL, F(kpi_exclude_deferred), "false", 0, 0,
      "Leave deferred cases (缓办) out of the closure and on-time denominators, as some cities do."},
+    {"attachment_dir", CFG_STRING, F(attachment_dir), "", 0, 0,
+     "Where attachments are stored (by SHA-256); empty means <db>.files beside the database."},
+    {"max_attachment", CFG_SIZE, F(max_attachment), "10M", 1024, 1024LL * 1024 * 1024,
+     "Largest attachment accepted; larger gets 413."},
 };
 
 const config_key *config_keys(size_t *n)
@@ -267,6 +271,14 @@ void config_key_path(const wg_config *c, char *out, size_t cap)
         snprintf(out, cap, "%s", c->key_file);
     else
         snprintf(out, cap, "%s.key", c->db);
+}
+
+void config_attachment_dir(const wg_config *c, char *out, size_t cap)
+{
+    if (c->attachment_dir[0])
+        snprintf(out, cap, "%s", c->attachment_dir);
+    else
+        snprintf(out, cap, "%s.files", c->db);
 }
 
 void config_write_example(int fd)

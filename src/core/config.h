@@ -47,6 +47,8 @@ typedef struct {
     int64_t duplicate_window_hours;
     int64_t escalation_interval;
     bool kpi_exclude_deferred;
+    char attachment_dir[CONFIG_STR_MAX];
+    uint64_t max_attachment;
 } wg_config;
 
 typedef enum {
@@ -93,6 +95,9 @@ wg_err config_load_env(wg_config *c, char *err, size_t errcap);
 
 /* The key file: cfg->key_file, or "<db>.key" beside the database. */
 void config_key_path(const wg_config *c, char *out, size_t cap);
+
+/* The attachments directory: cfg->attachment_dir, or "<db>.files". */
+void config_attachment_dir(const wg_config *c, char *out, size_t cap);
 
 /* Write the commented example file (every key, default, help). */
 void config_write_example(int fd);

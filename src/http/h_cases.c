@@ -6,6 +6,7 @@
  * does not exist: lists filter by scope in the query, so nothing outside
  * it is returned, counted or hinted at.
  */
+#include "core/attach.h"
 #include "core/calendar.h"
 #include "core/cases.h"
 #include "core/catalogue.h"
@@ -15,11 +16,14 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/csv.h"
 #include "util/strparse.h"
 
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
@@ -456,8 +460,18 @@ wg_err h_case_act(http_req *r)
     }
     json_t *att = json_object_get(r->json, "attachments");
     if (att) {
-        if (!json_is_array(att))
-            return req_fail(r, WG_ERR_BAD_REQUEST, "attachments", "'attachments' is a list");
+        if (!json_is_array(att) || json_array_size(att) > 20)
+            return req_fail(r, WG_ERR_BAD_REQUEST, "attachments",
+                            "'attachments' is a list of up to 20 SHA-256s from POST /api/attachments");
+        for (size_t i = 0; i < json_array_size(att); i++) {
+            const char *sha = json_string_value(json_array_get(att, i));
+            char type[64];
+            int64_t size;
+            if (!attach_sha_ok(sha) ||
+                store_attachment_get(req_store(r), sha, type, sizeof(type), &size) != WG_OK)
+                return req_fail(r, WG_ERR_INVALID, "attachments", "no attachment %s",
+                                sha ? sha : "(not a string)");
+        }
         char *txt = json_dumps(att, JSON_COMPACT);
         if (txt) {
             in.attachments = arena_strdup(&r->ar, txt);
@@ -642,4 +656,108 @@ wg_err h_stats_whistles(http_req *r)
     if (e || (e = cases_whistle_stats(req_store(r), from, to, &j)))
         return e;
     return reply_json(r, 200, j);
+}
+
+/* ---- attachments ---- */
+
+typedef struct {
+    http_req *r;
+    char dir[1100];
+    wg_buf cur;      /* the file being received */
+    bool in_file;
+    json_t *out;
+    wg_err err;
+    wg_why why;
+} upload_ctx;
+
+/* Store the file just received. */
+static void finish_file(upload_ctx *u)
+{
+    if (!u->in_file || u->err)
+        return;
+    u->in_file = false;
+    char sha[65];
+    const char *type = NULL;
+    u->err = attach_store(req_store(u->r), u->dir, u->cur.ptr ? u->cur.ptr : "", u->cur.len,
+                          (int64_t)time(NULL), sha, &type, &u->why);
+    if (!u->err)
+        json_array_append_new(u->out, json_pack("{s:s, s:s, s:I}", "sha256", sha, "media_type",
+                                                type, "size", (json_int_t)u->cur.len));
+    buf_reset(&u->cur);
+}
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data, uint64_t off,
+                               size_t size)
+{
+    (void)kind;
+    (void)key;
+    (void)content_type;
+    (void)transfer_encoding;
+    upload_ctx *u = cls;
+    if (!filename)
+        return MHD_YES; /* plain fields are ignored */
+    if (off == 0) {
+        finish_file(u);
+        u->in_file = true;
+    }
+    if (u->err)
+        return MHD_NO;
+    if (size && buf_append(&u->cur, data, size)) {
+        u->err = wg_fail(&u->why, WG_ERR_TOO_LARGE, "file", "a file is larger than %zu bytes",
+                         u->cur.cap);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* POST /api/attachments (multipart/form-data, one or more files): store
+ * them; answers their SHA-256 for use in case actions ("attachments"). */
+wg_err h_attachments_upload(http_req *r)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
+        return req_fail(r, WG_ERR_MEDIA_TYPE, "Content-Type",
+                        "upload files as multipart/form-data");
+    upload_ctx u = {.r = r, .out = json_array()};
+    config_attachment_dir(req_config(r), u.dir, sizeof(u.dir));
+    buf_init(&u.cur, &r->ar, (size_t)req_config(r)->max_attachment);
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 64 * 1024, on_part, &u);
+    if (!pp) {
+        json_decref(u.out);
+        return req_fail(r, WG_ERR_BAD_REQUEST, "Content-Type", "malformed multipart body");
+    }
+    enum MHD_Result ok = MHD_post_process(pp, r->body ? r->body : "", r->body_len);
+    MHD_destroy_post_processor(pp);
+    finish_file(&u);
+    if (u.err) {
+        json_decref(u.out);
+        return fail_why(r, u.err, &u.why);
+    }
+    if (ok != MHD_YES || json_array_size(u.out) == 0) {
+        json_decref(u.out);
+        return req_fail(r, WG_ERR_BAD_REQUEST, "file", "no file in the upload");
+    }
+    r->audit_detail = arena_printf(&r->ar, "%zu file(s)", json_array_size(u.out));
+    return reply_json(r, 201, json_pack("{s:o}", "items", u.out));
+}
+
+/* GET /api/attachments/{sha256}: the bytes, with their media type. */
+wg_err h_attachment_get(http_req *r)
+{
+    const char *sha = req_param(r, "sha");
+    char type[64], dir[1100], path[1300];
+    int64_t size;
+    if (!attach_sha_ok(sha) || store_attachment_get(req_store(r), sha, type, sizeof(type), &size))
+        return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no attachment %s", sha ? sha : "");
+    config_attachment_dir(req_config(r), dir, sizeof(dir));
+    attach_path(dir, sha, path, sizeof(path));
+    size_t len = 0;
+    char *data = csv_read_file(path, &len);
+    if (!data)
+        return req_fail(r, WG_ERR_IO, NULL, "the file of attachment %s is missing", sha);
+    arena_defer(&r->ar, free, data);
+    reply_header(r, "Cache-Control", "private, max-age=31536000, immutable");
+    return reply_bytes(r, 200, arena_strdup(&r->ar, type), data, len);
 }

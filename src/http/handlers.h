@@ -70,6 +70,8 @@ wg_err h_case_act(http_req *r);
 wg_err h_cases_list(http_req *r);
 wg_err h_stats_cases(http_req *r);
 wg_err h_stats_whistles(http_req *r);
+wg_err h_attachments_upload(http_req *r);
+wg_err h_attachment_get(http_req *r);
 
 /* h_departments.c */
 wg_err h_departments_list(http_req *r);

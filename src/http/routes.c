@@ -99,6 +99,10 @@ const http_route http_routes[] = {
     {HTTP_POST, "/api/cases/{id}/actions/{action}", h_case_act, BODY_JSON, KB(16),
      PERM_CASES_READ, "case.act", false},
 
+    {HTTP_POST, "/api/attachments", h_attachments_upload, BODY_RAW, 64 * WG_MIB, PERM_CASES_READ,
+     "attachment.upload", false},
+    {HTTP_GET, "/api/attachments/{sha}", h_attachment_get, BODY_NONE, 0, PERM_CASES_READ, NULL,
+     false},
     {HTTP_GET, "/api/stats/cases", h_stats_cases, BODY_NONE, 0, PERM_STATS_READ, NULL, false},
     {HTTP_GET, "/api/stats/whistles", h_stats_whistles, BODY_NONE, 0, PERM_STATS_READ, NULL,
      false},

@@ -401,6 +401,12 @@ wg_err store_whistle_parts(store *s, int64_t case_id,
 /* Write acknowledged_at, arrived_at, part and rating of one part. */
 wg_err store_whistle_part_update(store *s, const store_whistle_part *p);
 
+/* Attachments: one row per content (sha256 hex). */
+wg_err store_attachment_put(store *s, const char *sha, const char *media_type, int64_t size,
+                            int64_t now);
+/* WG_ERR_NOT_FOUND when unknown; type gets the media type (cap bytes). */
+wg_err store_attachment_get(store *s, const char *sha, char *type, size_t cap, int64_t *size);
+
 /* ---- audit log ---- */
 
 typedef struct {

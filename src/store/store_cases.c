@@ -530,3 +530,38 @@ wg_err store_whistle_stats_by(store *s, int64_t from, int64_t to,
     sqlite3_bind_int64(st, 2, to);
     return stmt_each(st, wstats_row, &(wstats_each){cb, ctx});
 }
+
+/* ---- attachments ---- */
+
+static const char SQL_ATT_PUT[] =
+    "INSERT INTO attachments (sha256, media_type, size, created_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (sha256) DO NOTHING";
+static const char SQL_ATT_GET[] = "SELECT media_type, size FROM attachments WHERE sha256 = ?1";
+
+wg_err store_attachment_put(store *s, const char *sha, const char *media_type, int64_t size,
+                            int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ATT_PUT);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, media_type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, size);
+    sqlite3_bind_int64(st, 4, now);
+    return stmt_exec(st);
+}
+
+wg_err store_attachment_get(store *s, const char *sha, char *type, size_t cap, int64_t *size)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_ATT_GET);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        stmt_col_text(st, 0, type, cap);
+        *size = sqlite3_column_int64(st, 1);
+    }
+    stmt_done(st);
+    return rc == SQLITE_ROW ? WG_OK : rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
+}

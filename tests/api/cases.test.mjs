@@ -9,7 +9,7 @@ let micro; // a point inside micro-grid 410102008004010101 (the member's)
 before(async () => {
   const dir = tempDir();
   demoDatabase(dir);
-  srv = await startServer({ dir, init: false, env: { WANGGE_ESCALATION_INTERVAL: '1' } });
+  srv = await startServer({ dir, init: false, env: { WANGGE_ESCALATION_INTERVAL: '1', WANGGE_MAX_ATTACHMENT: '64K' } });
   for (const u of ['member', 'staff', 'chief', 'leader', 'police', 'chengguan', 'citizen', 'auditor', 'demo-admin'])
     tok[u] = (await login(srv, u, DEMO_PASSWORD)).token;
   const g = await req(srv, 'GET', '/api/grids/410102008004010101/geojson', { token: tok.member });
@@ -368,4 +368,47 @@ test('the command line: case report, act, show, list', async () => {
   assert.equal(cli(['case', 'frob', '--db', db]).status, 2);
   assert.equal(cli(['case', 'show', '999999', '--db', db]).status, 1);
   assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
+});
+
+test('attachments: multipart upload, type from the bytes, size cap, content-addressed, in actions', async () => {
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(200, 7)]);
+  const pdf = Buffer.from('%PDF-1.4\n% test\n');
+  const upload = async (files, token = tok.chengguan) => {
+    const fd = new FormData();
+    for (const [name, buf, type] of files) fd.append('file', new Blob([buf], { type }), name);
+    const res = await fetch(srv.url + '/api/attachments', { method: 'POST', body: fd, headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, json: await res.json(), headers: res.headers };
+  };
+  let r = await upload([['scene.png', png, 'image/png'], ['report.pdf', pdf, 'application/pdf']]);
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  assert.deepEqual(r.json.items.map((x) => x.media_type), ['image/png', 'application/pdf']);
+  const sha = r.json.items[0].sha256;
+  assert.match(sha, /^[0-9a-f]{64}$/);
+  // The same bytes under another name and claimed type: the same attachment, typed by content.
+  const again = await upload([['other.jpg', png, 'image/jpeg']]);
+  assert.equal(again.json.items[0].sha256, sha);
+  assert.equal(again.json.items[0].media_type, 'image/png');
+  const got = await fetch(`${srv.url}/api/attachments/${sha}`, { headers: { authorization: `Bearer ${tok.member}` } });
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get('content-type'), 'image/png');
+  assert.deepEqual(Buffer.from(await got.arrayBuffer()), png);
+  r = await upload([['note.txt', Buffer.from('just text'), 'image/png']]);
+  assert.equal(r.status, 415);
+  assert.equal(r.json.error.code, 'unsupported_media_type');
+  r = await upload([['big.png', Buffer.concat([png, Buffer.alloc(70 * 1024)]), 'image/png']]);
+  assert.equal(r.status, 413);
+  assert.equal(r.json.error.field, 'file');
+  assertError(await req(srv, 'GET', '/api/attachments/' + 'a'.repeat(64), { token: tok.member }), 404, 'not_found');
+  assertError(await req(srv, 'POST', '/api/attachments', { token: tok.member, raw: true, body: 'x', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type', 'Content-Type');
+  // Photos travel with actions.
+  const c = await report('member', { category: 'E0101', lon: micro[0], lat: micro[1], description: '附件测试' });
+  await act('staff', c.json.id, 'file');
+  await act('staff', c.json.id, 'dispatch');
+  await act('chengguan', c.json.id, 'acknowledge');
+  await act('chengguan', c.json.id, 'start');
+  assertError(await act('chengguan', c.json.id, 'feed_back', { attachments: ['b'.repeat(64)] }), 422, 'invalid', 'attachments');
+  const fb = await act('chengguan', c.json.id, 'feed_back', { note: '处理后照片', attachments: [sha] });
+  assert.equal(fb.status, 200, fb.text);
+  const h = await req(srv, 'GET', `/api/cases/${c.json.id}/history`, { token: tok.member });
+  assert.deepEqual(h.json.items.pop().data.attachments, [sha]);
 });
