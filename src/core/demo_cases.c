@@ -79,64 +79,221 @@ static const struct {
     const char *text[3];
     const char *fix; /* what the department reports back */
 } texts[] = {
-    {"E0101", 8, 3, {"#S#H号门前绿化带内有暴露垃圾，无人清理", "#C#B号楼南侧垃圾桶满溢，周边散落生活垃圾", "#S沿街商铺门口堆积暴露垃圾约#N袋，招引蚊蝇"}, "已组织环卫人员清运，现场已清理干净"},
-    {"E0102", 8, 3, {"#C#B号楼#U单元楼道内堆放纸箱、旧家具等杂物，堵塞消防通道", "#C#B号楼楼下空地长期堆放废旧物品和建筑材料", "#S#H号院内居民私自堆放杂物，占用公共通道"}, "已通知住户清理杂物，通道已畅通"},
-    {"E0103", 3, 3, {"#S由东向西方向有渣土车遗撒泥土，长约#N0米", "#S与#T交叉口路面有大量砂石遗撒，影响车辆通行", "#S辅道有混凝土遗撒，已硬化结块"}, "已对遗撒路面清扫冲洗，并对渣土车辆立案处罚"},
-    {"E0104", 3, 3, {"#S#H号附近裸土未覆盖，刮风时扬尘严重", "#S路边拆迁空地黄土裸露，未采取防尘措施", "#C#B号楼北侧空地渣土堆未苫盖，起风扬尘"}, "已督促对裸土进行覆盖，并安排洒水降尘"},
-    {"E0105", 4, 3, {"#S#H号一楼餐馆油烟直排，未安装油烟净化设备，楼上居民反映强烈", "#C底商烧烤店油烟扰民，熏黑#B号楼外墙", "#S一家小吃店排烟管道正对居民楼窗户"}, "已责令商户安装油烟净化设备，整改完成"},
-    {"E0106", 3, 3, {"#S#H号门前夜间露天烧烤，烟雾较大，占用人行道", "#C南门外每晚有露天烧烤摊，至凌晨仍在营业", "#S与#T交叉口西南角有流动烧烤摊点"}, "已劝离露天烧烤摊点，现场恢复正常"},
-    {"E0201", 6, 3, {"#C#B号楼#U单元楼道墙面被喷涂开锁、疏通管道小广告", "#S公交站牌上张贴大量办证小广告", "#S#H号附近电线杆上张贴小广告#N处"}, "已清除小广告，墙面已粉刷覆盖"},
-    {"E0202", 2, 3, {"#S#H号商铺擅自设置大型落地广告牌，占用人行道", "#S沿街楼顶户外广告牌破损，存在坠落隐患", "#S#H号门头广告未经审批，尺寸超出规定"}, "已责令商户拆除违规广告牌"},
-    {"E0301", 3, 3, {"#C#B号楼楼顶有人私自搭建彩钢房，约#N0平方米", "#C#B号楼一楼住户私自扩建院墙，占用公共绿地", "#S#H号院内正在违规加盖二层建筑"}, "已下达限期拆除通知书，违建已拆除"},
-    {"E0302", 3, 3, {"#S#H号工地夜间22点后仍在施工，噪音扰民", "#C#B号楼#U单元有住户装修，午休时间电钻作业影响休息", "#S道路施工凌晨作业，机械噪音较大"}, "已约谈施工单位，夜间停止高噪声作业"},
-    {"E0303", 2, 3, {"#S#H号建筑工地未落实洒水降尘，出入车辆未冲洗", "#S工地围挡破损，裸土未覆盖", "#C旁边拆迁工地渣土外运扬尘严重"}, "已督促工地落实洒水降尘，车辆冲洗到位"},
-    {"E0401", 2, 40, {"#C#B号楼#U单元楼道内闻到明显燃气味，请尽快排查", "#S#H号饭店液化气罐放置在后厨门外，无防护措施", "#C#B号楼外墙燃气管道锈蚀严重"}, "燃气公司已上门检测，漏点已修复，无安全隐患"},
-    {"E0402", 2, 25, {"#S与#T交叉口雨后积水严重，车辆无法通行", "#S下穿通道积水约#N0厘米，行人绕行", "#C南门口雨水篦子堵塞，路面大面积积水"}, "已疏通雨水篦子，积水已排除"},
-    {"E0403", 3, 15, {"#C#B号楼#U单元楼道内堆放大量易燃杂物，存在火灾隐患", "#S#H号商铺内私拉电线，存在火灾隐患", "#C地下车库消防通道被车辆占用"}, "已清理易燃杂物，并开展消防安全宣传"},
-    {"E0404", 8, 5, {"#C#B号楼#U单元一楼飞线给电动车充电", "#C#B号楼#F楼住户从窗户拉电线到楼下给电动车充电", "#S#H号门前有人从店内私拉电线为电动车充电"}, "已拆除飞线，劝导住户到集中充电桩充电"},
-    {"E0501", 6, 3, {"#S#H号附近有流动商贩占道售卖水果", "#C门口早晚有游商摆摊卖菜，影响通行", "#S人行道上有无照经营的煎饼三轮车"}, "已劝离流动商贩，引导入市经营"},
-    {"E0502", 5, 3, {"#S#H号商铺将货架摆到店外人行道上", "#S沿街饭店在门前人行道摆放桌椅经营", "#S#H号汽修店占用人行道修车"}, "已责令商户将物品收回店内经营"},
-    {"E0503", 6, 3, {"#S#H号门前机动车违停，占用消防通道", "#C东门口车辆乱停，堵塞小区出入口", "#S与#T交叉口机动车占用非机动车道停放"}, "已联系车主挪车，并张贴违停告知单"},
-    {"E0504", 9, 3, {"#C#B号楼单元门口电动车乱停乱放，堵塞消防通道", "#S公交站台附近共享单车乱停放，占用盲道", "#S#H号商场门前非机动车停放杂乱"}, "已将车辆规范摆放，通道已畅通"},
-    {"E0505", 3, 3, {"#C#B号楼#U单元上下楼住户因漏水问题发生纠纷", "#C#B号楼住户与物业因停车费发生争执", "#S#H号商户与顾客发生口角，需调解"}, "已组织双方调解，达成一致意见"},
-    {"E0601", 2, 3, {"#C#B号楼附近有流浪犬，居民担心安全", "#S#H号附近有人占用人行道晾晒衣物", "#C#B号楼楼顶排水口堵塞，雨天漏水"}, "已安排人员处理完毕"},
-    {"C0101", 3, 15, {"#S#H号门前人行道井盖破损，存在安全隐患", "#C#B号楼旁污水井盖破裂，已有行人绊倒", "#S与#T交叉口雨水井盖松动，车辆经过响声大"}, "已更换新井盖，隐患已消除"},
-    {"C0102", 1, 40, {"#S#H号附近井盖丢失，已临时用树枝围挡", "#C南门外人行道窨井盖缺失", "#S非机动车道井盖丢失，夜间非常危险"}, "已补装井盖，并设置警示标志"},
-    {"C0103", 1, 3, {"#S#H号门前消防栓被车辆撞倒，漏水", "#C#B号楼旁室外消火栓锈蚀，阀门无法打开", "#S人行道消防栓缺少盖帽"}, "已修复消防栓，试水正常"},
-    {"C0104", 1, 50, {"#S#H号施工挖断燃气管线，现场有燃气泄漏气味", "#C#B号楼外燃气立管被车辆剐蹭变形", "#S路边燃气标志桩缺失，管线位置不明"}, "燃气公司已抢修管线，恢复供气"},
-    {"C0201", 4, 3, {"#S#H号附近连续#N盏路灯不亮，夜间行人不便", "#C#B号楼前路灯灯杆倾斜", "#S与#T交叉口路灯白天常亮"}, "已更换灯具，路灯恢复照明"},
-    {"C0202", 3, 3, {"#S#H号门前路面出现坑槽，直径约一米", "#S非机动车道路面塌陷，已放置警示锥", "#C东门外人行道地砖松动破损"}, "已对破损路面进行修补"},
-    {"C0203", 2, 3, {"#S与#T交叉口限速标志牌被撞弯", "#S#H号附近人行横道标线磨损不清", "#S与#T交叉口指路标志牌被树枝遮挡"}, "已更换修复交通标志"},
-    {"C0301", 3, 3, {"#S#H号门前果皮箱破损，垃圾散落", "#C#B号楼垃圾桶盖子损坏，异味较大", "#S公交站旁分类垃圾箱被撞坏"}, "已更换新垃圾箱"},
-    {"C0401", 2, 3, {"#S#H号门前行道树被大风刮断，树枝压在人行道上", "#S行道树树干倾斜，存在倒伏隐患", "#C#B号楼前树枝遮挡路灯和监控"}, "已清理断枝，并对倾斜树木加固"},
-    {"C0601", 3, 3, {"#C#B号楼前健身器材损坏，存在安全隐患", "#S#H号公交站候车亭玻璃破碎", "#S人行道护栏断裂"}, "已维修完毕，设施恢复使用"},
+    {"E0101",
+     8,
+     3,
+     {"#S#H号门前绿化带内有暴露垃圾，无人清理", "#C#B号楼南侧垃圾桶满溢，周边散落生活垃圾",
+      "#S沿街商铺门口堆积暴露垃圾约#N袋，招引蚊蝇"},
+     "已组织环卫人员清运，现场已清理干净"},
+    {"E0102",
+     8,
+     3,
+     {"#C#B号楼#U单元楼道内堆放纸箱、旧家具等杂物，堵塞消防通道",
+      "#C#B号楼楼下空地长期堆放废旧物品和建筑材料", "#S#H号院内居民私自堆放杂物，占用公共通道"},
+     "已通知住户清理杂物，通道已畅通"},
+    {"E0103",
+     3,
+     3,
+     {"#S由东向西方向有渣土车遗撒泥土，长约#N0米", "#S与#T交叉口路面有大量砂石遗撒，影响车辆通行",
+      "#S辅道有混凝土遗撒，已硬化结块"},
+     "已对遗撒路面清扫冲洗，并对渣土车辆立案处罚"},
+    {"E0104",
+     3,
+     3,
+     {"#S#H号附近裸土未覆盖，刮风时扬尘严重", "#S路边拆迁空地黄土裸露，未采取防尘措施",
+      "#C#B号楼北侧空地渣土堆未苫盖，起风扬尘"},
+     "已督促对裸土进行覆盖，并安排洒水降尘"},
+    {"E0105",
+     4,
+     3,
+     {"#S#H号一楼餐馆油烟直排，未安装油烟净化设备，楼上居民反映强烈",
+      "#C底商烧烤店油烟扰民，熏黑#B号楼外墙", "#S一家小吃店排烟管道正对居民楼窗户"},
+     "已责令商户安装油烟净化设备，整改完成"},
+    {"E0106",
+     3,
+     3,
+     {"#S#H号门前夜间露天烧烤，烟雾较大，占用人行道", "#C南门外每晚有露天烧烤摊，至凌晨仍在营业",
+      "#S与#T交叉口西南角有流动烧烤摊点"},
+     "已劝离露天烧烤摊点，现场恢复正常"},
+    {"E0201",
+     6,
+     3,
+     {"#C#B号楼#U单元楼道墙面被喷涂开锁、疏通管道小广告", "#S公交站牌上张贴大量办证小广告",
+      "#S#H号附近电线杆上张贴小广告#N处"},
+     "已清除小广告，墙面已粉刷覆盖"},
+    {"E0202",
+     2,
+     3,
+     {"#S#H号商铺擅自设置大型落地广告牌，占用人行道", "#S沿街楼顶户外广告牌破损，存在坠落隐患",
+      "#S#H号门头广告未经审批，尺寸超出规定"},
+     "已责令商户拆除违规广告牌"},
+    {"E0301",
+     3,
+     3,
+     {"#C#B号楼楼顶有人私自搭建彩钢房，约#N0平方米", "#C#B号楼一楼住户私自扩建院墙，占用公共绿地",
+      "#S#H号院内正在违规加盖二层建筑"},
+     "已下达限期拆除通知书，违建已拆除"},
+    {"E0302",
+     3,
+     3,
+     {"#S#H号工地夜间22点后仍在施工，噪音扰民",
+      "#C#B号楼#U单元有住户装修，午休时间电钻作业影响休息", "#S道路施工凌晨作业，机械噪音较大"},
+     "已约谈施工单位，夜间停止高噪声作业"},
+    {"E0303",
+     2,
+     3,
+     {"#S#H号建筑工地未落实洒水降尘，出入车辆未冲洗", "#S工地围挡破损，裸土未覆盖",
+      "#C旁边拆迁工地渣土外运扬尘严重"},
+     "已督促工地落实洒水降尘，车辆冲洗到位"},
+    {"E0401",
+     2,
+     40,
+     {"#C#B号楼#U单元楼道内闻到明显燃气味，请尽快排查",
+      "#S#H号饭店液化气罐放置在后厨门外，无防护措施", "#C#B号楼外墙燃气管道锈蚀严重"},
+     "燃气公司已上门检测，漏点已修复，无安全隐患"},
+    {"E0402",
+     2,
+     25,
+     {"#S与#T交叉口雨后积水严重，车辆无法通行", "#S下穿通道积水约#N0厘米，行人绕行",
+      "#C南门口雨水篦子堵塞，路面大面积积水"},
+     "已疏通雨水篦子，积水已排除"},
+    {"E0403",
+     3,
+     15,
+     {"#C#B号楼#U单元楼道内堆放大量易燃杂物，存在火灾隐患", "#S#H号商铺内私拉电线，存在火灾隐患",
+      "#C地下车库消防通道被车辆占用"},
+     "已清理易燃杂物，并开展消防安全宣传"},
+    {"E0404",
+     8,
+     5,
+     {"#C#B号楼#U单元一楼飞线给电动车充电", "#C#B号楼#F楼住户从窗户拉电线到楼下给电动车充电",
+      "#S#H号门前有人从店内私拉电线为电动车充电"},
+     "已拆除飞线，劝导住户到集中充电桩充电"},
+    {"E0501",
+     6,
+     3,
+     {"#S#H号附近有流动商贩占道售卖水果", "#C门口早晚有游商摆摊卖菜，影响通行",
+      "#S人行道上有无照经营的煎饼三轮车"},
+     "已劝离流动商贩，引导入市经营"},
+    {"E0502",
+     5,
+     3,
+     {"#S#H号商铺将货架摆到店外人行道上", "#S沿街饭店在门前人行道摆放桌椅经营",
+      "#S#H号汽修店占用人行道修车"},
+     "已责令商户将物品收回店内经营"},
+    {"E0503",
+     6,
+     3,
+     {"#S#H号门前机动车违停，占用消防通道", "#C东门口车辆乱停，堵塞小区出入口",
+      "#S与#T交叉口机动车占用非机动车道停放"},
+     "已联系车主挪车，并张贴违停告知单"},
+    {"E0504",
+     9,
+     3,
+     {"#C#B号楼单元门口电动车乱停乱放，堵塞消防通道", "#S公交站台附近共享单车乱停放，占用盲道",
+      "#S#H号商场门前非机动车停放杂乱"},
+     "已将车辆规范摆放，通道已畅通"},
+    {"E0505",
+     3,
+     3,
+     {"#C#B号楼#U单元上下楼住户因漏水问题发生纠纷", "#C#B号楼住户与物业因停车费发生争执",
+      "#S#H号商户与顾客发生口角，需调解"},
+     "已组织双方调解，达成一致意见"},
+    {"E0601",
+     2,
+     3,
+     {"#C#B号楼附近有流浪犬，居民担心安全", "#S#H号附近有人占用人行道晾晒衣物",
+      "#C#B号楼楼顶排水口堵塞，雨天漏水"},
+     "已安排人员处理完毕"},
+    {"C0101",
+     3,
+     15,
+     {"#S#H号门前人行道井盖破损，存在安全隐患", "#C#B号楼旁污水井盖破裂，已有行人绊倒",
+      "#S与#T交叉口雨水井盖松动，车辆经过响声大"},
+     "已更换新井盖，隐患已消除"},
+    {"C0102",
+     1,
+     40,
+     {"#S#H号附近井盖丢失，已临时用树枝围挡", "#C南门外人行道窨井盖缺失",
+      "#S非机动车道井盖丢失，夜间非常危险"},
+     "已补装井盖，并设置警示标志"},
+    {"C0103",
+     1,
+     3,
+     {"#S#H号门前消防栓被车辆撞倒，漏水", "#C#B号楼旁室外消火栓锈蚀，阀门无法打开",
+      "#S人行道消防栓缺少盖帽"},
+     "已修复消防栓，试水正常"},
+    {"C0104",
+     1,
+     50,
+     {"#S#H号施工挖断燃气管线，现场有燃气泄漏气味", "#C#B号楼外燃气立管被车辆剐蹭变形",
+      "#S路边燃气标志桩缺失，管线位置不明"},
+     "燃气公司已抢修管线，恢复供气"},
+    {"C0201",
+     4,
+     3,
+     {"#S#H号附近连续#N盏路灯不亮，夜间行人不便", "#C#B号楼前路灯灯杆倾斜",
+      "#S与#T交叉口路灯白天常亮"},
+     "已更换灯具，路灯恢复照明"},
+    {"C0202",
+     3,
+     3,
+     {"#S#H号门前路面出现坑槽，直径约一米", "#S非机动车道路面塌陷，已放置警示锥",
+      "#C东门外人行道地砖松动破损"},
+     "已对破损路面进行修补"},
+    {"C0203",
+     2,
+     3,
+     {"#S与#T交叉口限速标志牌被撞弯", "#S#H号附近人行横道标线磨损不清",
+      "#S与#T交叉口指路标志牌被树枝遮挡"},
+     "已更换修复交通标志"},
+    {"C0301",
+     3,
+     3,
+     {"#S#H号门前果皮箱破损，垃圾散落", "#C#B号楼垃圾桶盖子损坏，异味较大",
+      "#S公交站旁分类垃圾箱被撞坏"},
+     "已更换新垃圾箱"},
+    {"C0401",
+     2,
+     3,
+     {"#S#H号门前行道树被大风刮断，树枝压在人行道上", "#S行道树树干倾斜，存在倒伏隐患",
+      "#C#B号楼前树枝遮挡路灯和监控"},
+     "已清理断枝，并对倾斜树木加固"},
+    {"C0601",
+     3,
+     3,
+     {"#C#B号楼前健身器材损坏，存在安全隐患", "#S#H号公交站候车亭玻璃破碎", "#S人行道护栏断裂"},
+     "已维修完毕，设施恢复使用"},
 };
 
 /* For a category the table does not know. */
-static const char *const generic_text[] = {"#S#H号附近#K，请尽快处理", "#C#B号楼周边#K，居民反映强烈",
-                                           "#S与#T交叉口#K"};
+static const char *const generic_text[] = {"#S#H号附近#K，请尽快处理",
+                                           "#C#B号楼周边#K，居民反映强烈", "#S与#T交叉口#K"};
 
-static const char *const streets[] = {"汝河路", "淮河西路", "华山路",   "桐柏南路", "郑密路",
-                                      "航海西路", "伊河路", "嵩山南路", "颍河路",   "工人南路"};
+static const char *const streets[] = {"汝河路",   "淮河西路", "华山路",   "桐柏南路", "郑密路",
+                                      "航海西路", "伊河路",   "嵩山南路", "颍河路",   "工人南路"};
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",
                                        "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"};
-static const char *const given[] = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
-                                    "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "桂兰", "建华"};
-static const char *const reject_notes[] = {"经现场核实，问题不存在",
-                                           "不属于网格管理事项，已告知反映人其他解决渠道",
-                                           "信息不全，无法核实具体位置", "反映人已自行处理，无需立案"};
+static const char *const given[] = {"伟", "芳", "娜", "秀英", "敏",   "静",  "丽",
+                                    "强", "磊", "军", "洋",   "勇",   "艳",  "杰",
+                                    "娟", "涛", "明", "超",   "桂兰", "建华"};
+static const char *const reject_notes[] = {
+    "经现场核实，问题不存在", "不属于网格管理事项，已告知反映人其他解决渠道",
+    "信息不全，无法核实具体位置", "反映人已自行处理，无需立案"};
 static const char *const return_notes[] = {"经核实不属于本单位职责范围，申请退回",
                                            "该问题应由其他职能部门处置，申请退回"};
-static const char *const fail_notes[] = {"现场核查未整改到位，请重新处置", "问题出现反弹，需再次处理",
-                                         "仅做表面处理，群众不满意"};
-static const char *const ext_notes[] = {"需协调多个部门联合处置，申请延期", "所需材料正在采购，申请延期",
+static const char *const fail_notes[] = {"现场核查未整改到位，请重新处置",
+                                         "问题出现反弹，需再次处理", "仅做表面处理，群众不满意"};
+static const char *const ext_notes[] = {"需协调多个部门联合处置，申请延期",
+                                        "所需材料正在采购，申请延期",
                                         "需等待天气好转后施工，申请延期"};
 static const char *const defer_notes[] = {"涉及资金较大，已列入年度计划，暂缓办理",
                                           "需待片区改造统一解决，暂缓办理",
                                           "涉及产权纠纷，待相关程序结束后处理"};
 static const char *const reasons[] = {"cannot_solve_alone", "lacks_enforcement_power", "emergency"};
 static const char *const whistle_notes[] = {"社区单独无法解决，吹哨请相关部门到场",
-                                            "需要执法力量配合，吹哨报到", "情况紧急，请立即到场处置"};
+                                            "需要执法力量配合，吹哨报到",
+                                            "情况紧急，请立即到场处置"};
 
 /* ---- plans ---- */
 
@@ -171,8 +328,8 @@ typedef enum {
 
 typedef struct {
     uint8_t op, dk;
-    int8_t base;   /* the step the delay counts from; -1: the one before */
-    int8_t arg;    /* extension days; whistled department; second feedback */
+    int8_t base; /* the step the delay counts from; -1: the one before */
+    int8_t arg;  /* extension days; whistled department; second feedback */
     int8_t rating;
     double amount;
     int64_t at;
@@ -196,9 +353,9 @@ static const int source_weight[SRC_COUNT] = {58, 12, 16, 7, 7};
 
 /* Final states in permille of n (closed takes the rest). */
 static const int kind_permille[CS_COUNT] = {
-    [CS_REPORTED] = 30,     [CS_FILED] = 30,        [CS_NOT_FILED] = 60, [CS_MERGED] = 30,
-    [CS_DISPATCHED] = 50,   [CS_ACKNOWLEDGED] = 40, [CS_HANDLING] = 80,  [CS_FED_BACK] = 40,
-    [CS_VERIFIED] = 30,     [CS_CLOSED] = 0,        [CS_DEFERRED] = 30,
+    [CS_REPORTED] = 30,   [CS_FILED] = 30,        [CS_NOT_FILED] = 60, [CS_MERGED] = 30,
+    [CS_DISPATCHED] = 50, [CS_ACKNOWLEDGED] = 40, [CS_HANDLING] = 80,  [CS_FED_BACK] = 40,
+    [CS_VERIFIED] = 30,   [CS_CLOSED] = 0,        [CS_DEFERRED] = 30,
 };
 
 typedef struct {
@@ -219,6 +376,8 @@ typedef struct {
     bool has_point;
     double lon, lat;
     int64_t t0;
+    char text[480]; /* the description without its source's prefix */
+    char address[256];
 } made_case;
 
 typedef struct {
@@ -242,25 +401,14 @@ typedef struct {
     wg_why *why;
 } demo_ctx;
 
+/* The final states in which a case is still open. */
+#define OPEN_KINDS                                                                                 \
+    (1u << CS_REPORTED | 1u << CS_FILED | 1u << CS_DISPATCHED | 1u << CS_ACKNOWLEDGED |            \
+     1u << CS_HANDLING | 1u << CS_FED_BACK | 1u << CS_VERIFIED)
+
 static bool open_kind(case_status k)
 {
-    switch (k) {
-    case CS_REPORTED:
-    case CS_FILED:
-    case CS_DISPATCHED:
-    case CS_ACKNOWLEDGED:
-    case CS_HANDLING:
-    case CS_FED_BACK:
-    case CS_VERIFIED:
-        return true;
-    case CS_NOT_FILED:
-    case CS_MERGED:
-    case CS_CLOSED:
-    case CS_DEFERRED:
-    case CS_COUNT:
-        break;
-    }
-    return false;
+    return (OPEN_KINDS >> k) & 1u;
 }
 
 static unsigned pick_mods(rng *r, case_status k)
@@ -319,8 +467,11 @@ static double limit_secs(const demo_ctx *c, const store_category *k, case_step s
 static void push(plan *p, op_kind op, delay_kind dk, double amount, int base, int arg, int rating)
 {
     if (p->nsteps < MAX_STEPS)
-        p->steps[p->nsteps++] = (step){.op = (uint8_t)op, .dk = (uint8_t)dk, .amount = amount,
-                                       .base = (int8_t)base, .arg = (int8_t)arg,
+        p->steps[p->nsteps++] = (step){.op = (uint8_t)op,
+                                       .dk = (uint8_t)dk,
+                                       .amount = amount,
+                                       .base = (int8_t)base,
+                                       .arg = (int8_t)arg,
                                        .rating = (int8_t)rating};
 }
 
@@ -332,6 +483,14 @@ static double on_time(rng *r, double limit)
 static double too_late(rng *r, double limit)
 {
     return limit * rnd_range(r, 1.4, 4.0);
+}
+
+/* From acknowledging to starting: a little, and never most of the time
+ * there is to handle the case. */
+static double start_delay(rng *r, double handle)
+{
+    double d = rnd_range(r, 5 * MINUTE, 40 * MINUTE);
+    return d < handle / 10 ? d : handle / 10;
 }
 
 /* A reporter's satisfaction: mostly content, less so after rework or delay. */
@@ -350,7 +509,8 @@ static void plan_whistle(const demo_ctx *c, plan *p, rng *r, bool open)
 {
     const store_category *k = &c->cats[p->cat];
     bool emergency = strcmp(reasons[p->reason], "emergency") == 0;
-    double ack = limit_secs(c, k, STEP_ACKNOWLEDGE, p->urgent || emergency);
+    double ack = limit_secs(c, k, STEP_ACKNOWLEDGE, p->urgent || emergency),
+           handle = limit_secs(c, k, STEP_HANDLE, p->urgent);
     push(p, OP_WHISTLE, D_WORK, rnd_range(r, 10 * MINUTE, HOUR), -1, 0, 0);
     int w = p->nsteps - 1;
     double when[MAX_WD];
@@ -377,7 +537,7 @@ static void plan_whistle(const demo_ctx *c, plan *p, rng *r, bool open)
         for (int j = w + 1; j < p->nsteps; j++)
             did |= p->steps[j].op == OP_W_ACK && p->steps[j].arg == i;
         if (did && (!open || chance(r, 0.6))) {
-            push(p, OP_W_PART, D_WORK, rnd_range(r, HOUR, 4 * HOUR), -1, i, 0);
+            push(p, OP_W_PART, D_WORK, rnd_range(r, 0.05, 0.2) * handle, -1, i, 0);
             if (open && chance(r, 0.4))
                 push(p, OP_W_RATE, D_WALL, rnd_range(r, HOUR, 6 * HOUR), -1, i,
                      late[i] ? rnd_int(r, 1, 3) : rnd_int(r, 3, 5));
@@ -389,9 +549,11 @@ static void plan_whistle(const demo_ctx *c, plan *p, rng *r, bool open)
 static void plan_steps(const demo_ctx *c, plan *p, rng *r)
 {
     const store_category *k = &c->cats[p->cat];
-    double F = limit_secs(c, k, STEP_FILE, p->urgent), D = limit_secs(c, k, STEP_DISPATCH, p->urgent),
+    double F = limit_secs(c, k, STEP_FILE, p->urgent),
+           D = limit_secs(c, k, STEP_DISPATCH, p->urgent),
            A = limit_secs(c, k, STEP_ACKNOWLEDGE, p->urgent),
-           V = limit_secs(c, k, STEP_VERIFY, p->urgent);
+           V = limit_secs(c, k, STEP_VERIFY, p->urgent),
+           H = limit_secs(c, k, STEP_HANDLE, p->urgent);
     int late = (p->mods & M_LATE) ? rnd_int(r, 0, 3) : -1;
     case_status kind = p->kind;
     switch (kind) {
@@ -426,8 +588,11 @@ static void plan_steps(const demo_ctx *c, plan *p, rng *r)
         if (depth >= 2)
             push(p, OP_ACK, D_WORK, on_time(r, A), -1, 0, 0);
         if (depth >= 3)
-            push(p, OP_START, D_WORK, rnd_range(r, 5 * MINUTE, 40 * MINUTE), -1, 0, 0);
-        push(p, OP_DEFER, D_WORK, rnd_range(r, HOUR, 2.0 * (double)c->W), -1, 0, 0);
+            push(p, OP_START, D_WORK, start_delay(r, H), -1, 0, 0);
+        if (depth >= 2)
+            push(p, OP_DEFER, D_HANDLE, rnd_range(r, 0.2, 0.6), -1, 0, 0);
+        else
+            push(p, OP_DEFER, D_WORK, on_time(r, depth ? A : D), -1, 0, 0);
         return;
     }
     push(p, OP_DISPATCH, D_WORK, late == 1 ? too_late(r, D) : on_time(r, D), -1, 0, 0);
@@ -445,11 +610,11 @@ static void plan_steps(const demo_ctx *c, plan *p, rng *r)
             push(p, OP_REQ_EXT, D_WORK, rnd_range(r, 30 * MINUTE, 3 * HOUR), -1, 0, 0);
         return;
     }
-    push(p, OP_START, D_WORK, rnd_range(r, 5 * MINUTE, 40 * MINUTE), -1, 0, 0);
+    push(p, OP_START, D_WORK, start_delay(r, H), -1, 0, 0);
     if (p->mods & M_EXT) {
         push(p, OP_REQ_EXT, D_WORK, rnd_range(r, 30 * MINUTE, 3 * HOUR), -1, 0, 0);
-        push(p, OP_APPROVE_EXT, D_WORK, rnd_range(r, 20 * MINUTE, 2 * HOUR), -1,
-             rnd_int(r, 1, 3), 0);
+        push(p, OP_APPROVE_EXT, D_WORK, rnd_range(r, 20 * MINUTE, 2 * HOUR), -1, rnd_int(r, 1, 3),
+             0);
     }
     if (p->mods & M_WHISTLE)
         plan_whistle(c, p, r, kind == CS_HANDLING);
@@ -487,11 +652,29 @@ static int64_t work_add(const calendar *cal, int64_t from, double secs)
     return t == CAL_ERROR ? from + (int64_t)secs : t;
 }
 
-/* The time of every step from p->t0; returns the last one. */
-static int64_t schedule(const demo_ctx *c, plan *p)
+/* When step st falls due counted from `from`, as cases.c computes it. */
+static int64_t due_after(const demo_ctx *c, const plan *p, case_step st, int64_t from)
+{
+    const store_category *k = &c->cats[p->cat];
+    cat_limit lim;
+    if (!catalogue_limit_parse(k->limit[st], &lim))
+        return 0;
+    int64_t t;
+    if (lim.unit == 'd' && !p->urgent)
+        t = calendar_add_working_days(c->cal, from, lim.n);
+    else
+        t = calendar_add_working(c->cal, from, (int64_t)limit_secs(c, k, st, p->urgent));
+    return t == CAL_ERROR ? 0 : t;
+}
+
+/* The time of every step from p->t0; returns the last one, and in *due
+ * the deadline the case then waits on (0: none). */
+static int64_t schedule(const demo_ctx *c, plan *p, int64_t *due)
 {
     double H = limit_secs(c, &c->cats[p->cat], STEP_HANDLE, p->urgent), extra = 0;
-    int64_t prev = p->t0, anchor = p->t0;
+    int64_t prev = p->t0, anchor = p->t0, handle_due = 0;
+    int waits = STEP_FILE; /* the step *due belongs to; -1: none */
+    *due = due_after(c, p, STEP_FILE, p->t0);
     for (int i = 0; i < p->nsteps; i++) {
         step *st = &p->steps[i];
         int64_t from = st->base >= 0 ? p->steps[st->base].at : prev, at = prev;
@@ -511,11 +694,53 @@ static int64_t schedule(const demo_ctx *c, plan *p)
         if (at <= prev) /* strictly after: the history reads in order */
             at = prev + MINUTE;
         st->at = at;
-        if (st->op == OP_DISPATCH || st->op == OP_REDISPATCH || st->op == OP_FAIL) {
+        switch ((op_kind)st->op) {
+        case OP_FILE:
+        case OP_RETURN:
+            waits = STEP_DISPATCH;
+            *due = due_after(c, p, STEP_DISPATCH, at);
+            break;
+        case OP_DISPATCH:
+        case OP_REDISPATCH:
+        case OP_FAIL:
             anchor = at; /* the handle deadline starts again */
             extra = 0;
-        } else if (st->op == OP_APPROVE_EXT) {
+            handle_due = due_after(c, p, STEP_HANDLE, at);
+            waits = st->op == OP_FAIL ? STEP_HANDLE : STEP_ACKNOWLEDGE;
+            *due = st->op == OP_FAIL ? handle_due : due_after(c, p, STEP_ACKNOWLEDGE, at);
+            break;
+        case OP_ACK:
+            waits = STEP_HANDLE;
+            *due = handle_due;
+            break;
+        case OP_APPROVE_EXT: {
             extra += (double)st->arg * (double)c->W;
+            int64_t t = calendar_add_working_days(c->cal, handle_due ? handle_due : at, st->arg);
+            handle_due = t == CAL_ERROR ? handle_due : t;
+            if (waits == STEP_HANDLE)
+                *due = handle_due;
+            break;
+        }
+        case OP_FEED_BACK:
+            waits = STEP_VERIFY;
+            *due = due_after(c, p, STEP_VERIFY, at);
+            break;
+        case OP_REJECT:
+        case OP_MERGE:
+        case OP_VERIFY:
+        case OP_CLOSE:
+        case OP_DEFER:
+            waits = -1;
+            *due = 0;
+            break;
+        case OP_START:
+        case OP_REQ_EXT:
+        case OP_WHISTLE:
+        case OP_W_ACK:
+        case OP_W_PART:
+        case OP_W_RATE:
+        case OP_RATE:
+            break;
         }
         prev = at;
     }
@@ -525,8 +750,9 @@ static int64_t schedule(const demo_ctx *c, plan *p)
 /* Move the report earlier until the last step is no later than now. */
 static void fit(const demo_ctx *c, plan *p)
 {
+    int64_t due;
     for (int i = 0; i < 16; i++) {
-        int64_t last = schedule(c, p);
+        int64_t last = schedule(c, p, &due);
         if (last <= c->now)
             return;
         p->t0 -= last - c->now + 30 * MINUTE;
@@ -536,10 +762,47 @@ static void fit(const demo_ctx *c, plan *p)
         }
     }
     /* Still too long (a calendar without working time ahead): squeeze. */
-    schedule(c, p);
+    schedule(c, p, &due);
     for (int i = 0; i < p->nsteps; i++)
         if (p->steps[i].at > c->now)
             p->steps[i].at = c->now;
+}
+
+/* An open case of the last few days: mostly still within its deadline
+ * at now, some just past it. The last step and the deadline only move
+ * forward with the report time, so two bisections find the window of
+ * report times [lo, hi] that are done by now and not yet due. */
+static void place_fresh(const demo_ctx *c, plan *p, rng *r)
+{
+    int64_t from = c->now - 3 * DAY, lo = from, hi = c->now, due;
+    while (lo < hi) { /* the latest report time whose last step is done by now */
+        p->t0 = hi - (hi - lo) / 2;
+        if (schedule(c, p, &due) <= c->now)
+            lo = p->t0;
+        else
+            hi = p->t0 - 1;
+    }
+    int64_t latest = lo;
+    p->t0 = latest;
+    schedule(c, p, &due);
+    if (due == 0 || due <= c->now || chance(r, 0.25)) {
+        /* no deadline to keep, no way to keep it, or a little late */
+        double u = rnd_unit(r);
+        p->t0 = latest - (int64_t)(u * u * (double)(latest - from));
+    } else {
+        lo = from;
+        hi = latest;
+        while (lo < hi) { /* the earliest report time still within its deadline */
+            p->t0 = lo + (hi - lo) / 2;
+            schedule(c, p, &due);
+            if (due > c->now)
+                hi = p->t0;
+            else
+                lo = p->t0 + 1;
+        }
+        p->t0 = lo + (int64_t)(rnd_unit(r) * (double)(latest - lo));
+    }
+    fit(c, p);
 }
 
 /* A time on t's local day, mostly in office hours. */
@@ -650,12 +913,15 @@ static void plan_all(demo_ctx *c, int n)
         plan_steps(c, p, &pr);
         int64_t t;
         if (p->stale)
-            t = daytime(c, &pr, c->now - SPAN + (int64_t)(rnd_unit(&pr) * (double)(SPAN - 6 * DAY)));
+            t = daytime(c, &pr,
+                        c->now - SPAN + (int64_t)(rnd_unit(&pr) * (double)(SPAN - 6 * DAY)));
         else if (open_kind(p->kind)) {
-            double u = rnd_unit(&pr);
-            t = c->now - (int64_t)(u * u * 3.0 * DAY) - 10 * MINUTE;
+            place_fresh(c, p, &pr);
+            continue;
         } else {
-            t = daytime(c, &pr, c->now - SPAN + HOUR + (int64_t)(rnd_unit(&pr) * (double)(SPAN - 2 * HOUR)));
+            t = daytime(c, &pr,
+                        c->now - SPAN + HOUR +
+                            (int64_t)(rnd_unit(&pr) * (double)(SPAN - 2 * HOUR)));
         }
         if (t < c->now - SPAN)
             t = c->now - SPAN + (int64_t)rnd_int(&pr, 0, HOUR);
@@ -697,7 +963,8 @@ typedef struct {
 /* The people around a case in grid `grid` under first-level grid l1. */
 static void cast_for(const char *grid, const char *l1, int source, cast *w)
 {
-    bool staff = actor_grid_contains(STAFF_SCOPE, grid), chief = actor_grid_contains(CHIEF_SCOPE, grid),
+    bool staff = actor_grid_contains(STAFF_SCOPE, grid),
+         chief = actor_grid_contains(CHIEF_SCOPE, grid),
          member = actor_grid_contains(MEMBER_SCOPE, grid);
     mk(&w->leader, "leader", ROLE_LEADER, SCOPE_GRID, l1);
     if (staff)
@@ -779,16 +1046,35 @@ static void expand(rng *r, const char *tpl, const place *p, char *out, size_t ca
         if (*t == '#' && t[1]) {
             int v = -1;
             switch (t[1]) {
-            case 'S': ins = p->street; break;
-            case 'T': ins = p->street2; break;
-            case 'C': ins = p->estate; break;
-            case 'K': ins = p->catname; break;
-            case 'H': v = p->house; break;
-            case 'B': v = p->building; break;
-            case 'U': v = p->unit; break;
-            case 'F': v = rnd_int(r, 2, 18); break;
-            case 'N': v = rnd_int(r, 2, 9); break;
-            default: break;
+            case 'S':
+                ins = p->street;
+                break;
+            case 'T':
+                ins = p->street2;
+                break;
+            case 'C':
+                ins = p->estate;
+                break;
+            case 'K':
+                ins = p->catname;
+                break;
+            case 'H':
+                v = p->house;
+                break;
+            case 'B':
+                v = p->building;
+                break;
+            case 'U':
+                v = p->unit;
+                break;
+            case 'F':
+                v = rnd_int(r, 2, 18);
+                break;
+            case 'N':
+                v = rnd_int(r, 2, 9);
+                break;
+            default:
+                break;
             }
             if (v >= 0) {
                 snprintf(num, sizeof(num), "%d", v);
@@ -848,146 +1134,126 @@ static void pick_whistled(play *g)
     }
 }
 
+/* Who takes a step. */
+enum { BY_DISPATCHER, BY_DEPT, BY_VERIFIER, BY_LEADER, BY_WHISTLER, BY_WHISTLED, BY_REPORTER };
+
+#define NOTES(a) (a), WG_ARRAY_LEN(a)
+
+/* Each step: its action, who takes it, and the note (one of `notes` when
+ * given). The notes of merge, feed_back and approve_extension are built. */
+static const struct {
+    case_action action;
+    int by;
+    const char *note;
+    const char *const *notes;
+    size_t nnotes;
+} steps_table[] = {
+    [OP_FILE] = {CA_FILE, BY_DISPATCHER, "信息属实，予以立案"},
+    [OP_REJECT] = {CA_REJECT, BY_DISPATCHER, NULL, NOTES(reject_notes)},
+    [OP_MERGE] = {CA_MERGE, BY_DISPATCHER},
+    [OP_DISPATCH] = {CA_DISPATCH, BY_DISPATCHER, "请按时限处置"},
+    [OP_RETURN] = {CA_RETURN, BY_DEPT, NULL, NOTES(return_notes)},
+    [OP_REDISPATCH] = {CA_DISPATCH, BY_DISPATCHER, "已改派相关职能部门"},
+    [OP_ACK] = {CA_ACKNOWLEDGE, BY_DEPT, "已签收"},
+    [OP_START] = {CA_START, BY_DEPT, "已安排人员赶赴现场处置"},
+    [OP_FEED_BACK] = {CA_FEED_BACK, BY_DEPT},
+    [OP_FAIL] = {CA_FAIL_VERIFICATION, BY_VERIFIER, NULL, NOTES(fail_notes)},
+    [OP_VERIFY] = {CA_VERIFY, BY_VERIFIER, "现场核查，已整改到位"},
+    [OP_CLOSE] = {CA_CLOSE, BY_DISPATCHER, "处置完毕，予以结案"},
+    [OP_REQ_EXT] = {CA_REQUEST_EXTENSION, BY_DEPT, NULL, NOTES(ext_notes)},
+    [OP_APPROVE_EXT] = {CA_APPROVE_EXTENSION, BY_LEADER},
+    [OP_DEFER] = {CA_DEFER, BY_DISPATCHER, NULL, NOTES(defer_notes)},
+    [OP_WHISTLE] = {CA_WHISTLE, BY_WHISTLER},
+    [OP_W_ACK] = {CA_ACKNOWLEDGE, BY_WHISTLED, "已到场报到"},
+    [OP_W_PART] = {CA_FEED_BACK, BY_WHISTLED, "已配合完成现场处置"},
+    [OP_W_RATE] = {CA_RATE, BY_WHISTLER},
+    [OP_RATE] = {CA_RATE, BY_REPORTER},
+};
+
+/* Take step st on the case being played, as its proper actor. */
 static wg_err act(play *g, const step *st)
 {
     demo_ctx *c = g->c;
-    case_env env = {.cal = c->cal, .now = st->at, .duplicate_radius_m = 50,
-                    .duplicate_window_s = 3 * DAY};
-    case_act_input in = {0};
-    const actor *who = &g->w.dispatcher;
-    actor dept;
-    char note[160];
-    case_action a = CA_FILE;
+    case_env env = {
+        .cal = c->cal, .now = st->at, .duplicate_radius_m = 50, .duplicate_window_s = 3 * DAY};
     const store_category *k = &c->cats[g->p->cat];
-    const char *fix = c->cat_text[g->p->cat] >= 0 ? texts[c->cat_text[g->p->cat]].fix : "已处置完毕";
-    if (st->op == OP_W_ACK || st->op == OP_W_PART || st->op == OP_W_RATE) {
-        if (st->arg >= g->nwd)
-            return WG_OK; /* fewer departments to call than planned */
-        dept_actor(&dept, g->wd[st->arg]);
-    } else {
-        dept_actor(&dept, g->cs.department);
-    }
+    int t = c->cat_text[g->p->cat];
+    case_action a = steps_table[st->op].action;
+    case_act_input in = {.note = steps_table[st->op].note, .rating = st->rating};
+    if (steps_table[st->op].nnotes)
+        in.note = steps_table[st->op].notes[rnd(&g->r) % steps_table[st->op].nnotes];
+    char note[160];
     switch ((op_kind)st->op) {
-    case OP_FILE:
-        a = CA_FILE;
-        in.note = "信息属实，予以立案";
-        break;
-    case OP_REJECT:
-        a = CA_REJECT;
-        in.note = PICK(&g->r, reject_notes);
-        break;
     case OP_MERGE:
-        a = CA_MERGE;
         in.into = g->into;
         snprintf(note, sizeof(note), "与案件%lld反映同一问题，合并办理", (long long)g->into);
         in.note = note;
         break;
-    case OP_DISPATCH:
-        a = CA_DISPATCH;
-        in.note = "请按时限处置";
-        break;
-    case OP_RETURN:
-        a = CA_RETURN;
-        who = &dept;
-        in.note = PICK(&g->r, return_notes);
-        c->out->returns++;
-        break;
     case OP_REDISPATCH:
-        a = CA_DISPATCH;
         in.department = other_dept(g);
-        in.note = "已改派相关职能部门";
-        break;
-    case OP_ACK:
-        a = CA_ACKNOWLEDGE;
-        who = &dept;
-        in.note = "已签收";
-        break;
-    case OP_START:
-        a = CA_START;
-        who = &dept;
-        in.note = "已安排人员赶赴现场处置";
         break;
     case OP_FEED_BACK:
-        a = CA_FEED_BACK;
-        who = &dept;
-        snprintf(note, sizeof(note), "%s%s", st->arg ? "已重新处置，" : "", fix);
+        snprintf(note, sizeof(note), "%s%s", st->arg ? "已重新处置，" : "",
+                 t >= 0 ? texts[t].fix : "已处置完毕");
         in.note = note;
         break;
-    case OP_FAIL:
-        a = CA_FAIL_VERIFICATION;
-        who = &g->w.verifier;
-        in.note = PICK(&g->r, fail_notes);
-        c->out->reworks++;
-        break;
-    case OP_VERIFY:
-        a = CA_VERIFY;
-        who = &g->w.verifier;
-        in.note = "现场核查，已整改到位";
-        break;
-    case OP_CLOSE:
-        a = CA_CLOSE;
-        in.note = "处置完毕，予以结案";
-        break;
-    case OP_REQ_EXT:
-        a = CA_REQUEST_EXTENSION;
-        who = &dept;
-        in.note = PICK(&g->r, ext_notes);
-        break;
     case OP_APPROVE_EXT:
-        a = CA_APPROVE_EXTENSION;
-        who = &g->w.leader;
         in.extend_days = st->arg;
         snprintf(note, sizeof(note), "同意延期%d个工作日", st->arg);
         in.note = note;
-        c->out->extensions++;
-        break;
-    case OP_DEFER:
-        a = CA_DEFER;
-        in.note = PICK(&g->r, defer_notes);
         break;
     case OP_WHISTLE:
         pick_whistled(g);
         if (g->nwd == 0)
             return WG_OK; /* nobody else to call */
-        a = CA_WHISTLE;
-        who = &g->w.whistler;
         in.reason = reasons[g->p->reason];
         in.note = whistle_notes[g->p->reason];
         in.departments = g->wd;
         in.ndepartments = g->nwd;
-        c->out->whistles++;
-        c->out->whistle_parts += g->nwd;
         break;
     case OP_W_ACK:
-        a = CA_ACKNOWLEDGE;
-        who = &dept;
-        in.note = "已到场报到";
-        break;
     case OP_W_PART:
-        a = CA_FEED_BACK;
-        who = &dept;
-        in.note = "已配合完成现场处置";
-        break;
     case OP_W_RATE:
-        a = CA_RATE;
-        who = &g->w.whistler;
-        in.rating = st->rating;
-        in.rate_department = g->wd[st->arg];
+        if (st->arg >= g->nwd)
+            return WG_OK; /* fewer departments called than planned */
+        in.rate_department = st->op == OP_W_RATE ? g->wd[st->arg] : NULL;
         break;
+    case OP_FILE:
+    case OP_REJECT:
+    case OP_DISPATCH:
+    case OP_RETURN:
+    case OP_ACK:
+    case OP_START:
+    case OP_FAIL:
+    case OP_VERIFY:
+    case OP_CLOSE:
+    case OP_REQ_EXT:
+    case OP_DEFER:
     case OP_RATE:
-        a = CA_RATE;
-        who = &g->w.reporter;
-        in.rating = st->rating;
         break;
     }
+    actor dept;
+    const actor *by[] = {[BY_DISPATCHER] = &g->w.dispatcher, [BY_DEPT] = &dept,
+                         [BY_VERIFIER] = &g->w.verifier,     [BY_LEADER] = &g->w.leader,
+                         [BY_WHISTLER] = &g->w.whistler,     [BY_WHISTLED] = &dept,
+                         [BY_REPORTER] = &g->w.reporter};
+    dept_actor(&dept, steps_table[st->op].by == BY_WHISTLED ? g->wd[st->arg] : g->cs.department);
+    const actor *who = by[steps_table[st->op].by];
     wg_why why = {0};
     wg_err e = cases_act(c->s, &env, who, &g->cs, a, &in, &why);
     if (e)
-        return wg_fail(c->why, e, why.field, "demo case %d (%s, %s, %s): %s by %s: %s", g->index + 1,
-                       k->code, cases_status_name(g->p->kind), g->cs.grid, cases_action_name(a),
-                       who->login, why.msg[0] ? why.msg : wg_strerror(e));
-    if (a == CA_RATE && st->op == OP_RATE)
-        c->out->rated++;
+        return wg_fail(c->why, e, why.field, "demo case %d (%s, %s, %s): %s by %s: %s",
+                       g->index + 1, k->code, cases_status_name(g->p->kind), g->cs.grid,
+                       cases_action_name(a), who->login, why.msg[0] ? why.msg : wg_strerror(e));
+    demo_cases_result *out = c->out;
+    out->returns += st->op == OP_RETURN;
+    out->reworks += st->op == OP_FAIL;
+    out->extensions += st->op == OP_APPROVE_EXT;
+    out->rated += st->op == OP_RATE;
+    if (st->op == OP_WHISTLE) {
+        out->whistles++;
+        out->whistle_parts += g->nwd;
+    }
     return WG_OK;
 }
 
@@ -1032,6 +1298,14 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
         p->cat = t->cat;
         p->micro = t->micro;
         g.into = t->id;
+        /* The steps again, with the limits of the category taken over. */
+        int64_t due;
+        p->nsteps = 0;
+        plan_steps(c, p, &g.r);
+        schedule(c, p, &due);
+        for (int i = 0; i < p->nsteps; i++)
+            if (p->steps[i].at > c->now)
+                p->steps[i].at = c->now;
         m->has_point = t->has_point;
         m->lon = t->lon;
         m->lat = t->lat;
@@ -1041,7 +1315,8 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
             double lon = m->lon + rnd_range(&g.r, -1.5e-4, 1.5e-4),
                    lat = m->lat + rnd_range(&g.r, -1.2e-4, 1.2e-4);
             loc_hit h2;
-            if (locator_find(c->l, lon, lat, &h2) && h2.nchain && h2.chain[0] == c->micro[p->micro]) {
+            if (locator_find(c->l, lon, lat, &h2) && h2.nchain &&
+                h2.chain[0] == c->micro[p->micro]) {
                 m->lon = lon;
                 m->lat = lat;
                 hit = h2;
@@ -1060,8 +1335,10 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
 
     /* What, where, by whom. */
     const store_category *k = &c->cats[p->cat];
-    place pl = {.street = PICK(&g.r, streets), .catname = k->name_zh,
-                .house = rnd_int(&g.r, 1, 268), .building = rnd_int(&g.r, 1, 28),
+    place pl = {.street = PICK(&g.r, streets),
+                .catname = k->name_zh,
+                .house = rnd_int(&g.r, 1, 268),
+                .building = rnd_int(&g.r, 1, 28),
                 .unit = rnd_int(&g.r, 1, 6)};
     do
         pl.street2 = PICK(&g.r, streets);
@@ -1069,21 +1346,33 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
     estate_of(c, c->micro[p->micro], m->has_point ? &hit : NULL, pl.estate, sizeof(pl.estate));
     int t = c->cat_text[p->cat];
     const char *tpl = t >= 0 ? texts[t].text[rnd_int(&g.r, 0, 2)] : PICK(&g.r, generic_text);
-    char text[480], desc[512], address[256], name[STORE_NAME_MAX], phone[16];
-    expand(&g.r, tpl, &pl, text, sizeof(text));
-    static const char *const prefix[SRC_COUNT] = {"", "", "12345热线来电反映：", "市数字城管平台转办：",
-                                                  "街道巡查发现："};
-    snprintf(desc, sizeof(desc), "%s%s", prefix[p->source], text);
-    snprintf(address, sizeof(address), "郑州市中原区%s%d号%s", pl.street, pl.house, pl.estate);
-    case_input in = {.category = k->code, .urgency = p->urgent ? "urgent" : "normal",
-                     .source = source_names[p->source], .description = desc, .address = address,
-                     .has_point = m->has_point, .lon = m->lon, .lat = m->lat,
+    char desc[512], name[STORE_NAME_MAX], phone[16];
+    if (target >= 0) { /* someone else reports the same thing */
+        snprintf(m->text, sizeof(m->text), "%s", c->made[target].text);
+        snprintf(m->address, sizeof(m->address), "%s", c->made[target].address);
+    } else {
+        expand(&g.r, tpl, &pl, m->text, sizeof(m->text));
+        snprintf(m->address, sizeof(m->address), "郑州市中原区%s%d号%s", pl.street, pl.house,
+                 pl.estate);
+    }
+    static const char *const prefix[SRC_COUNT] = {"", "", "12345热线来电反映：",
+                                                  "市数字城管平台转办：", "街道巡查发现："};
+    snprintf(desc, sizeof(desc), "%s%s", prefix[p->source], m->text);
+    case_input in = {.category = k->code,
+                     .urgency = p->urgent ? "urgent" : "normal",
+                     .source = source_names[p->source],
+                     .description = desc,
+                     .address = m->address,
+                     .has_point = m->has_point,
+                     .lon = m->lon,
+                     .lat = m->lat,
                      .grid = m->has_point ? NULL : grid->code};
     if (p->source == SRC_CITIZEN) {
         in.reporter_name = "孙丽"; /* the demo's citizen account */
         in.reporter_phone = "13803710007";
     } else if (p->source == SRC_HOTLINE || (p->source == SRC_PLATFORM && chance(&g.r, 0.5))) {
-        static const char *const mobile[] = {"138", "139", "137", "136", "150", "151", "158", "186"};
+        static const char *const mobile[] = {"138", "139", "137", "136",
+                                             "150", "151", "158", "186"};
         snprintf(name, sizeof(name), "%s%s", PICK(&g.r, surnames), PICK(&g.r, given));
         snprintf(phone, sizeof(phone), "%s%04d%04d", PICK(&g.r, mobile), rnd_int(&g.r, 0, 9999),
                  rnd_int(&g.r, 0, 9999));
@@ -1092,8 +1381,8 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
     }
     cast_for(grid->code, l1->code, p->source, &g.w);
 
-    case_env env = {.cal = c->cal, .now = p->t0, .duplicate_radius_m = 50,
-                    .duplicate_window_s = 3 * DAY};
+    case_env env = {
+        .cal = c->cal, .now = p->t0, .duplicate_radius_m = 50, .duplicate_window_s = 3 * DAY};
     wg_why why = {0};
     wg_err e = cases_report(c->s, c->v, c->l, &env, &g.w.reporter, &in, &g.cs, &why);
     if (e)

@@ -10,6 +10,7 @@
 #ifndef WG_STORE_INTERNAL_H
 #define WG_STORE_INTERNAL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -24,6 +25,8 @@ struct store {
     } cache[STORE_STMT_SLOTS];
     store *next_in_pool;
     int busy_timeout_ms;
+    pthread_mutex_t *write_mutex; /* the pool's, NULL outside a pool */
+    bool holds_write;
 };
 
 /* The cached prepared statement for sql (a static string); NULL on a

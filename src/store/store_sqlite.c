@@ -399,20 +399,47 @@ wg_err store_meta_set(store *s, const char *key, const char *value)
     return stmt_exec(st);
 }
 
+/* Writers of one process queue on the pool's mutex instead of polling
+ * SQLite's lock (its busy handler sleeps and retries: unfair, with latency
+ * spikes under load). SQLite's own lock still orders other processes. */
+static void write_lock(store *s)
+{
+    if (s->write_mutex && !s->holds_write) {
+        pthread_mutex_lock(s->write_mutex);
+        s->holds_write = true;
+    }
+}
+
+static void write_unlock(store *s)
+{
+    if (s->holds_write) {
+        s->holds_write = false;
+        pthread_mutex_unlock(s->write_mutex);
+    }
+}
+
 wg_err store_begin(store *s)
 {
-    return run(s, SQL_BEGIN);
+    write_lock(s);
+    wg_err e = run(s, SQL_BEGIN);
+    if (e)
+        write_unlock(s);
+    return e;
 }
 
 wg_err store_commit(store *s)
 {
-    return run(s, SQL_COMMIT);
+    wg_err e = run(s, SQL_COMMIT);
+    if (!e)
+        write_unlock(s);
+    return e;
 }
 
 void store_rollback(store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         run(s, SQL_ROLLBACK);
+    write_unlock(s);
 }
 
 const char *store_engine(void)
@@ -430,6 +457,7 @@ struct store_pool {
     store_opts opts;
     pthread_key_t key;
     pthread_mutex_t lock;
+    pthread_mutex_t write; /* one writer of this process at a time */
     store *all; /* every connection opened, for store_pool_free */
 };
 
@@ -455,6 +483,8 @@ wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, c
     p->opts = *o;
     p->opts.create = false; /* exists now; a vanished file is an error */
     pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->write, NULL);
+    first->write_mutex = &p->write;
     p->all = first;
     pthread_setspecific(p->key, first);
     *out = p;
@@ -471,6 +501,7 @@ store *store_pool_get(store_pool *p)
         log_error("store: %s", err);
         return NULL;
     }
+    s->write_mutex = &p->write;
     pthread_mutex_lock(&p->lock);
     s->next_in_pool = p->all;
     p->all = s;
@@ -491,6 +522,7 @@ void store_pool_free(store_pool *p)
     }
     pthread_key_delete(p->key);
     pthread_mutex_destroy(&p->lock);
+    pthread_mutex_destroy(&p->write);
     free(p->path);
     free(p);
 }
