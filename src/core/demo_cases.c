@@ -21,6 +21,7 @@
 #define HOUR 3600
 #define DAY 86400
 #define SPAN (90 * (int64_t)DAY)
+#define RECENT (7 * (int64_t)DAY) /* where the open cases of late are */
 #define MAX_STEPS 40
 #define MAX_DEPTS 64
 #define MAX_CATS 256
@@ -72,201 +73,146 @@ static bool chance(rng *r, double p)
  * the estate, #B a building, #U a unit, #F a floor, #N 2..9, #K the
  * category's name. */
 
+/* Per category: how often (relative), the share reported urgent, and what
+ * the department reports back when done. */
 static const struct {
     const char *code;
-    int weight;     /* how often, relative */
-    int urgent_pct; /* share reported urgent */
-    const char *text[3];
-    const char *fix; /* what the department reports back */
-} texts[] = {
-    {"E0101",
-     8,
-     3,
-     {"#S#H号门前绿化带内有暴露垃圾，无人清理", "#C#B号楼南侧垃圾桶满溢，周边散落生活垃圾",
-      "#S沿街商铺门口堆积暴露垃圾约#N袋，招引蚊蝇"},
-     "已组织环卫人员清运，现场已清理干净"},
-    {"E0102",
-     8,
-     3,
-     {"#C#B号楼#U单元楼道内堆放纸箱、旧家具等杂物，堵塞消防通道",
-      "#C#B号楼楼下空地长期堆放废旧物品和建筑材料", "#S#H号院内居民私自堆放杂物，占用公共通道"},
-     "已通知住户清理杂物，通道已畅通"},
-    {"E0103",
-     3,
-     3,
-     {"#S由东向西方向有渣土车遗撒泥土，长约#N0米", "#S与#T交叉口路面有大量砂石遗撒，影响车辆通行",
-      "#S辅道有混凝土遗撒，已硬化结块"},
-     "已对遗撒路面清扫冲洗，并对渣土车辆立案处罚"},
-    {"E0104",
-     3,
-     3,
-     {"#S#H号附近裸土未覆盖，刮风时扬尘严重", "#S路边拆迁空地黄土裸露，未采取防尘措施",
-      "#C#B号楼北侧空地渣土堆未苫盖，起风扬尘"},
-     "已督促对裸土进行覆盖，并安排洒水降尘"},
-    {"E0105",
-     4,
-     3,
-     {"#S#H号一楼餐馆油烟直排，未安装油烟净化设备，楼上居民反映强烈",
-      "#C底商烧烤店油烟扰民，熏黑#B号楼外墙", "#S一家小吃店排烟管道正对居民楼窗户"},
-     "已责令商户安装油烟净化设备，整改完成"},
-    {"E0106",
-     3,
-     3,
-     {"#S#H号门前夜间露天烧烤，烟雾较大，占用人行道", "#C南门外每晚有露天烧烤摊，至凌晨仍在营业",
-      "#S与#T交叉口西南角有流动烧烤摊点"},
-     "已劝离露天烧烤摊点，现场恢复正常"},
-    {"E0201",
-     6,
-     3,
-     {"#C#B号楼#U单元楼道墙面被喷涂开锁、疏通管道小广告", "#S公交站牌上张贴大量办证小广告",
-      "#S#H号附近电线杆上张贴小广告#N处"},
-     "已清除小广告，墙面已粉刷覆盖"},
-    {"E0202",
-     2,
-     3,
-     {"#S#H号商铺擅自设置大型落地广告牌，占用人行道", "#S沿街楼顶户外广告牌破损，存在坠落隐患",
-      "#S#H号门头广告未经审批，尺寸超出规定"},
-     "已责令商户拆除违规广告牌"},
-    {"E0301",
-     3,
-     3,
-     {"#C#B号楼楼顶有人私自搭建彩钢房，约#N0平方米", "#C#B号楼一楼住户私自扩建院墙，占用公共绿地",
-      "#S#H号院内正在违规加盖二层建筑"},
-     "已下达限期拆除通知书，违建已拆除"},
-    {"E0302",
-     3,
-     3,
-     {"#S#H号工地夜间22点后仍在施工，噪音扰民",
-      "#C#B号楼#U单元有住户装修，午休时间电钻作业影响休息", "#S道路施工凌晨作业，机械噪音较大"},
-     "已约谈施工单位，夜间停止高噪声作业"},
-    {"E0303",
-     2,
-     3,
-     {"#S#H号建筑工地未落实洒水降尘，出入车辆未冲洗", "#S工地围挡破损，裸土未覆盖",
-      "#C旁边拆迁工地渣土外运扬尘严重"},
-     "已督促工地落实洒水降尘，车辆冲洗到位"},
-    {"E0401",
-     2,
-     40,
-     {"#C#B号楼#U单元楼道内闻到明显燃气味，请尽快排查",
-      "#S#H号饭店液化气罐放置在后厨门外，无防护措施", "#C#B号楼外墙燃气管道锈蚀严重"},
-     "燃气公司已上门检测，漏点已修复，无安全隐患"},
-    {"E0402",
-     2,
-     25,
-     {"#S与#T交叉口雨后积水严重，车辆无法通行", "#S下穿通道积水约#N0厘米，行人绕行",
-      "#C南门口雨水篦子堵塞，路面大面积积水"},
-     "已疏通雨水篦子，积水已排除"},
-    {"E0403",
-     3,
-     15,
-     {"#C#B号楼#U单元楼道内堆放大量易燃杂物，存在火灾隐患", "#S#H号商铺内私拉电线，存在火灾隐患",
-      "#C地下车库消防通道被车辆占用"},
-     "已清理易燃杂物，并开展消防安全宣传"},
-    {"E0404",
-     8,
-     5,
-     {"#C#B号楼#U单元一楼飞线给电动车充电", "#C#B号楼#F楼住户从窗户拉电线到楼下给电动车充电",
-      "#S#H号门前有人从店内私拉电线为电动车充电"},
-     "已拆除飞线，劝导住户到集中充电桩充电"},
-    {"E0501",
-     6,
-     3,
-     {"#S#H号附近有流动商贩占道售卖水果", "#C门口早晚有游商摆摊卖菜，影响通行",
-      "#S人行道上有无照经营的煎饼三轮车"},
-     "已劝离流动商贩，引导入市经营"},
-    {"E0502",
-     5,
-     3,
-     {"#S#H号商铺将货架摆到店外人行道上", "#S沿街饭店在门前人行道摆放桌椅经营",
-      "#S#H号汽修店占用人行道修车"},
-     "已责令商户将物品收回店内经营"},
-    {"E0503",
-     6,
-     3,
-     {"#S#H号门前机动车违停，占用消防通道", "#C东门口车辆乱停，堵塞小区出入口",
-      "#S与#T交叉口机动车占用非机动车道停放"},
-     "已联系车主挪车，并张贴违停告知单"},
-    {"E0504",
-     9,
-     3,
-     {"#C#B号楼单元门口电动车乱停乱放，堵塞消防通道", "#S公交站台附近共享单车乱停放，占用盲道",
-      "#S#H号商场门前非机动车停放杂乱"},
-     "已将车辆规范摆放，通道已畅通"},
-    {"E0505",
-     3,
-     3,
-     {"#C#B号楼#U单元上下楼住户因漏水问题发生纠纷", "#C#B号楼住户与物业因停车费发生争执",
-      "#S#H号商户与顾客发生口角，需调解"},
-     "已组织双方调解，达成一致意见"},
-    {"E0601",
-     2,
-     3,
-     {"#C#B号楼附近有流浪犬，居民担心安全", "#S#H号附近有人占用人行道晾晒衣物",
-      "#C#B号楼楼顶排水口堵塞，雨天漏水"},
-     "已安排人员处理完毕"},
-    {"C0101",
-     3,
-     15,
-     {"#S#H号门前人行道井盖破损，存在安全隐患", "#C#B号楼旁污水井盖破裂，已有行人绊倒",
-      "#S与#T交叉口雨水井盖松动，车辆经过响声大"},
-     "已更换新井盖，隐患已消除"},
-    {"C0102",
-     1,
-     40,
-     {"#S#H号附近井盖丢失，已临时用树枝围挡", "#C南门外人行道窨井盖缺失",
-      "#S非机动车道井盖丢失，夜间非常危险"},
-     "已补装井盖，并设置警示标志"},
-    {"C0103",
-     1,
-     3,
-     {"#S#H号门前消防栓被车辆撞倒，漏水", "#C#B号楼旁室外消火栓锈蚀，阀门无法打开",
-      "#S人行道消防栓缺少盖帽"},
-     "已修复消防栓，试水正常"},
-    {"C0104",
-     1,
-     50,
-     {"#S#H号施工挖断燃气管线，现场有燃气泄漏气味", "#C#B号楼外燃气立管被车辆剐蹭变形",
-      "#S路边燃气标志桩缺失，管线位置不明"},
-     "燃气公司已抢修管线，恢复供气"},
-    {"C0201",
-     4,
-     3,
-     {"#S#H号附近连续#N盏路灯不亮，夜间行人不便", "#C#B号楼前路灯灯杆倾斜",
-      "#S与#T交叉口路灯白天常亮"},
-     "已更换灯具，路灯恢复照明"},
-    {"C0202",
-     3,
-     3,
-     {"#S#H号门前路面出现坑槽，直径约一米", "#S非机动车道路面塌陷，已放置警示锥",
-      "#C东门外人行道地砖松动破损"},
-     "已对破损路面进行修补"},
-    {"C0203",
-     2,
-     3,
-     {"#S与#T交叉口限速标志牌被撞弯", "#S#H号附近人行横道标线磨损不清",
-      "#S与#T交叉口指路标志牌被树枝遮挡"},
-     "已更换修复交通标志"},
-    {"C0301",
-     3,
-     3,
-     {"#S#H号门前果皮箱破损，垃圾散落", "#C#B号楼垃圾桶盖子损坏，异味较大",
-      "#S公交站旁分类垃圾箱被撞坏"},
-     "已更换新垃圾箱"},
-    {"C0401",
-     2,
-     3,
-     {"#S#H号门前行道树被大风刮断，树枝压在人行道上", "#S行道树树干倾斜，存在倒伏隐患",
-      "#C#B号楼前树枝遮挡路灯和监控"},
-     "已清理断枝，并对倾斜树木加固"},
-    {"C0601",
-     3,
-     3,
-     {"#C#B号楼前健身器材损坏，存在安全隐患", "#S#H号公交站候车亭玻璃破碎", "#S人行道护栏断裂"},
-     "已维修完毕，设施恢复使用"},
+    int weight, urgent_pct;
+    const char *fix;
+} kinds[] = {
+    {"E0101", 8, 3, "已组织环卫人员清运，现场已清理干净"},
+    {"E0102", 8, 3, "已通知住户清理杂物，通道已畅通"},
+    {"E0103", 3, 3, "已对遗撒路面清扫冲洗，并对渣土车辆立案处罚"},
+    {"E0104", 3, 3, "已督促对裸土进行覆盖，并安排洒水降尘"},
+    {"E0105", 4, 3, "已责令商户安装油烟净化设备，整改完成"},
+    {"E0106", 3, 3, "已劝离露天烧烤摊点，现场恢复正常"},
+    {"E0201", 6, 3, "已清除小广告，墙面已粉刷覆盖"},
+    {"E0202", 2, 3, "已责令商户拆除违规广告牌"},
+    {"E0301", 3, 3, "已下达限期拆除通知书，违建已拆除"},
+    {"E0302", 3, 3, "已约谈施工单位，夜间停止高噪声作业"},
+    {"E0303", 2, 3, "已督促工地落实洒水降尘，车辆冲洗到位"},
+    {"E0401", 2, 40, "燃气公司已上门检测，漏点已修复，无安全隐患"},
+    {"E0402", 2, 25, "已疏通雨水篦子，积水已排除"},
+    {"E0403", 3, 15, "已清理易燃杂物，并开展消防安全宣传"},
+    {"E0404", 8, 5, "已拆除飞线，劝导住户到集中充电桩充电"},
+    {"E0501", 6, 3, "已劝离流动商贩，引导入市经营"},
+    {"E0502", 5, 3, "已责令商户将物品收回店内经营"},
+    {"E0503", 6, 3, "已联系车主挪车，并张贴违停告知单"},
+    {"E0504", 9, 3, "已将车辆规范摆放，通道已畅通"},
+    {"E0505", 3, 3, "已组织双方调解，达成一致意见"},
+    {"E0601", 2, 3, "已安排人员处理完毕"},
+    {"C0101", 3, 15, "已更换新井盖，隐患已消除"},
+    {"C0102", 1, 40, "已补装井盖，并设置警示标志"},
+    {"C0103", 1, 3, "已修复消防栓，试水正常"},
+    {"C0104", 1, 50, "燃气公司已抢修管线，恢复供气"},
+    {"C0201", 4, 3, "已更换灯具，路灯恢复照明"},
+    {"C0202", 3, 3, "已对破损路面进行修补"},
+    {"C0203", 2, 3, "已更换修复交通标志"},
+    {"C0301", 3, 3, "已更换新垃圾箱"},
+    {"C0401", 2, 3, "已清理断枝，并对倾斜树木加固"},
+    {"C0601", 3, 3, "已维修完毕，设施恢复使用"},
 };
 
-/* For a category the table does not know. */
+/* What people report, per category. */
+static const struct {
+    const char *code, *text;
+} templates[] = {
+    {"E0101", "#S#H号门前绿化带内有暴露垃圾，无人清理"},
+    {"E0101", "#C#B号楼南侧垃圾桶满溢，周边散落生活垃圾"},
+    {"E0101", "#S沿街商铺门口堆积暴露垃圾约#N袋，招引蚊蝇"},
+    {"E0102", "#C#B号楼#U单元楼道内堆放纸箱、旧家具等杂物，堵塞消防通道"},
+    {"E0102", "#C#B号楼楼下空地长期堆放废旧物品和建筑材料"},
+    {"E0102", "#S#H号院内居民私自堆放杂物，占用公共通道"},
+    {"E0103", "#S由东向西方向有渣土车遗撒泥土，长约#N0米"},
+    {"E0103", "#S与#T交叉口路面有大量砂石遗撒，影响车辆通行"},
+    {"E0103", "#S辅道有混凝土遗撒，已硬化结块"},
+    {"E0104", "#S#H号附近裸土未覆盖，刮风时扬尘严重"},
+    {"E0104", "#S路边拆迁空地黄土裸露，未采取防尘措施"},
+    {"E0104", "#C#B号楼北侧空地渣土堆未苫盖，起风扬尘"},
+    {"E0105", "#S#H号一楼餐馆油烟直排，未安装油烟净化设备，楼上居民反映强烈"},
+    {"E0105", "#C底商烧烤店油烟扰民，熏黑#B号楼外墙"},
+    {"E0105", "#S一家小吃店排烟管道正对居民楼窗户"},
+    {"E0106", "#S#H号门前夜间露天烧烤，烟雾较大，占用人行道"},
+    {"E0106", "#C南门外每晚有露天烧烤摊，至凌晨仍在营业"},
+    {"E0106", "#S与#T交叉口西南角有流动烧烤摊点"},
+    {"E0201", "#C#B号楼#U单元楼道墙面被喷涂开锁、疏通管道小广告"},
+    {"E0201", "#S公交站牌上张贴大量办证小广告"},
+    {"E0201", "#S#H号附近电线杆上张贴小广告#N处"},
+    {"E0202", "#S#H号商铺擅自设置大型落地广告牌，占用人行道"},
+    {"E0202", "#S沿街楼顶户外广告牌破损，存在坠落隐患"},
+    {"E0202", "#S#H号门头广告未经审批，尺寸超出规定"},
+    {"E0301", "#C#B号楼楼顶有人私自搭建彩钢房，约#N0平方米"},
+    {"E0301", "#C#B号楼一楼住户私自扩建院墙，占用公共绿地"},
+    {"E0301", "#S#H号院内正在违规加盖二层建筑"},
+    {"E0302", "#S#H号工地夜间22点后仍在施工，噪音扰民"},
+    {"E0302", "#C#B号楼#U单元有住户装修，午休时间电钻作业影响休息"},
+    {"E0302", "#S道路施工凌晨作业，机械噪音较大"},
+    {"E0303", "#S#H号建筑工地未落实洒水降尘，出入车辆未冲洗"},
+    {"E0303", "#S工地围挡破损，裸土未覆盖"},
+    {"E0303", "#C旁边拆迁工地渣土外运扬尘严重"},
+    {"E0401", "#C#B号楼#U单元楼道内闻到明显燃气味，请尽快排查"},
+    {"E0401", "#S#H号饭店液化气罐放置在后厨门外，无防护措施"},
+    {"E0401", "#C#B号楼外墙燃气管道锈蚀严重"},
+    {"E0402", "#S与#T交叉口雨后积水严重，车辆无法通行"},
+    {"E0402", "#S下穿通道积水约#N0厘米，行人绕行"},
+    {"E0402", "#C南门口雨水篦子堵塞，路面大面积积水"},
+    {"E0403", "#C#B号楼#U单元楼道内堆放大量易燃杂物，存在火灾隐患"},
+    {"E0403", "#S#H号商铺内私拉电线，存在火灾隐患"},
+    {"E0403", "#C地下车库消防通道被车辆占用"},
+    {"E0404", "#C#B号楼#U单元一楼飞线给电动车充电"},
+    {"E0404", "#C#B号楼#F楼住户从窗户拉电线到楼下给电动车充电"},
+    {"E0404", "#S#H号门前有人从店内私拉电线为电动车充电"},
+    {"E0501", "#S#H号附近有流动商贩占道售卖水果"},
+    {"E0501", "#C门口早晚有游商摆摊卖菜，影响通行"},
+    {"E0501", "#S人行道上有无照经营的煎饼三轮车"},
+    {"E0502", "#S#H号商铺将货架摆到店外人行道上"},
+    {"E0502", "#S沿街饭店在门前人行道摆放桌椅经营"},
+    {"E0502", "#S#H号汽修店占用人行道修车"},
+    {"E0503", "#S#H号门前机动车违停，占用消防通道"},
+    {"E0503", "#C东门口车辆乱停，堵塞小区出入口"},
+    {"E0503", "#S与#T交叉口机动车占用非机动车道停放"},
+    {"E0504", "#C#B号楼单元门口电动车乱停乱放，堵塞消防通道"},
+    {"E0504", "#S公交站台附近共享单车乱停放，占用盲道"},
+    {"E0504", "#S#H号商场门前非机动车停放杂乱"},
+    {"E0505", "#C#B号楼#U单元上下楼住户因漏水问题发生纠纷"},
+    {"E0505", "#C#B号楼住户与物业因停车费发生争执"},
+    {"E0505", "#S#H号商户与顾客发生口角，需调解"},
+    {"E0601", "#C#B号楼附近有流浪犬，居民担心安全"},
+    {"E0601", "#S#H号附近有人占用人行道晾晒衣物"},
+    {"E0601", "#C#B号楼楼顶排水口堵塞，雨天漏水"},
+    {"C0101", "#S#H号门前人行道井盖破损，存在安全隐患"},
+    {"C0101", "#C#B号楼旁污水井盖破裂，已有行人绊倒"},
+    {"C0101", "#S与#T交叉口雨水井盖松动，车辆经过响声大"},
+    {"C0102", "#S#H号附近井盖丢失，已临时用树枝围挡"},
+    {"C0102", "#C南门外人行道窨井盖缺失"},
+    {"C0102", "#S非机动车道井盖丢失，夜间非常危险"},
+    {"C0103", "#S#H号门前消防栓被车辆撞倒，漏水"},
+    {"C0103", "#C#B号楼旁室外消火栓锈蚀，阀门无法打开"},
+    {"C0103", "#S人行道消防栓缺少盖帽"},
+    {"C0104", "#S#H号施工挖断燃气管线，现场有燃气泄漏气味"},
+    {"C0104", "#C#B号楼外燃气立管被车辆剐蹭变形"},
+    {"C0104", "#S路边燃气标志桩缺失，管线位置不明"},
+    {"C0201", "#S#H号附近连续#N盏路灯不亮，夜间行人不便"},
+    {"C0201", "#C#B号楼前路灯灯杆倾斜"},
+    {"C0201", "#S与#T交叉口路灯白天常亮"},
+    {"C0202", "#S#H号门前路面出现坑槽，直径约一米"},
+    {"C0202", "#S非机动车道路面塌陷，已放置警示锥"},
+    {"C0202", "#C东门外人行道地砖松动破损"},
+    {"C0203", "#S与#T交叉口限速标志牌被撞弯"},
+    {"C0203", "#S#H号附近人行横道标线磨损不清"},
+    {"C0203", "#S与#T交叉口指路标志牌被树枝遮挡"},
+    {"C0301", "#S#H号门前果皮箱破损，垃圾散落"},
+    {"C0301", "#C#B号楼垃圾桶盖子损坏，异味较大"},
+    {"C0301", "#S公交站旁分类垃圾箱被撞坏"},
+    {"C0401", "#S#H号门前行道树被大风刮断，树枝压在人行道上"},
+    {"C0401", "#S行道树树干倾斜，存在倒伏隐患"},
+    {"C0401", "#C#B号楼前树枝遮挡路灯和监控"},
+    {"C0601", "#C#B号楼前健身器材损坏，存在安全隐患"},
+    {"C0601", "#S#H号公交站候车亭玻璃破碎"},
+    {"C0601", "#S人行道护栏断裂"},
+};
+
+/* For a category the tables do not know. */
 static const char *const generic_text[] = {"#S#H号附近#K，请尽快处理",
                                            "#C#B号楼周边#K，居民反映强烈", "#S与#T交叉口#K"};
 
@@ -353,9 +299,9 @@ static const int source_weight[SRC_COUNT] = {58, 12, 16, 7, 7};
 
 /* Final states in permille of n (closed takes the rest). */
 static const int kind_permille[CS_COUNT] = {
-    [CS_REPORTED] = 30,   [CS_FILED] = 30,        [CS_NOT_FILED] = 60, [CS_MERGED] = 30,
-    [CS_DISPATCHED] = 50, [CS_ACKNOWLEDGED] = 40, [CS_HANDLING] = 80,  [CS_FED_BACK] = 40,
-    [CS_VERIFIED] = 30,   [CS_CLOSED] = 0,        [CS_DEFERRED] = 30,
+    [CS_REPORTED] = 20,   [CS_FILED] = 20,        [CS_NOT_FILED] = 50, [CS_MERGED] = 25,
+    [CS_DISPATCHED] = 30, [CS_ACKNOWLEDGED] = 25, [CS_HANDLING] = 50,  [CS_FED_BACK] = 25,
+    [CS_VERIFIED] = 20,   [CS_CLOSED] = 0,        [CS_DEFERRED] = 25,
 };
 
 typedef struct {
@@ -387,7 +333,7 @@ typedef struct {
     const calendar *cal;
     int64_t now, W;
     store_category *cats;
-    int *cat_text; /* index into texts[], -1 for none */
+    int *cat_text; /* index into kinds[], -1 for none */
     int ncats;
     char depts[MAX_DEPTS][STORE_CODE_MAX];
     int ndepts;
@@ -437,7 +383,7 @@ static unsigned pick_mods(rng *r, case_status k)
         m |= chance(r, 0.1) ? M_WHISTLE : 0;
         m |= chance(r, 0.08) ? M_EXT : 0;
         m |= chance(r, 0.06) ? M_RETURN : 0;
-        m |= chance(r, 0.15) ? M_LATE : 0;
+        m |= chance(r, 0.1) ? M_LATE : 0;
         m |= k == CS_CLOSED && chance(r, 0.5) ? M_RATE : 0;
         break;
     case CS_REPORTED:
@@ -768,13 +714,13 @@ static void fit(const demo_ctx *c, plan *p)
             p->steps[i].at = c->now;
 }
 
-/* An open case of the last few days: mostly still within its deadline
- * at now, some just past it. The last step and the deadline only move
+/* An open case of the last week: half of them still within their
+ * deadline at now (when that can be), the others past it. The last step and the deadline only move
  * forward with the report time, so two bisections find the window of
  * report times [lo, hi] that are done by now and not yet due. */
 static void place_fresh(const demo_ctx *c, plan *p, rng *r)
 {
-    int64_t from = c->now - 3 * DAY, lo = from, hi = c->now, due;
+    int64_t from = c->now - RECENT, lo = from, hi = c->now, due;
     while (lo < hi) { /* the latest report time whose last step is done by now */
         p->t0 = hi - (hi - lo) / 2;
         if (schedule(c, p, &due) <= c->now)
@@ -785,10 +731,9 @@ static void place_fresh(const demo_ctx *c, plan *p, rng *r)
     int64_t latest = lo;
     p->t0 = latest;
     schedule(c, p, &due);
-    if (due == 0 || due <= c->now || chance(r, 0.25)) {
-        /* no deadline to keep, no way to keep it, or a little late */
-        double u = rnd_unit(r);
-        p->t0 = latest - (int64_t)(u * u * (double)(latest - from));
+    if (due == 0 || due <= c->now || chance(r, 0.5)) {
+        /* no deadline to keep, no way to keep it, or late */
+        p->t0 = latest - (int64_t)(rnd_unit(r) * (double)(latest - from));
     } else {
         lo = from;
         hi = latest;
@@ -819,10 +764,10 @@ static int pick_category(const demo_ctx *c, rng *r)
 {
     int total = 0;
     for (int i = 0; i < c->ncats; i++)
-        total += c->cat_text[i] >= 0 ? texts[c->cat_text[i]].weight : 2;
+        total += c->cat_text[i] >= 0 ? kinds[c->cat_text[i]].weight : 2;
     int x = rnd_int(r, 0, total - 1);
     for (int i = 0; i < c->ncats; i++) {
-        x -= c->cat_text[i] >= 0 ? texts[c->cat_text[i]].weight : 2;
+        x -= c->cat_text[i] >= 0 ? kinds[c->cat_text[i]].weight : 2;
         if (x < 0)
             return i;
     }
@@ -877,7 +822,7 @@ static void plan_all(demo_ctx *c, int n)
             first_open = i;
         p->cat = pick_category(c, &r);
         int t = c->cat_text[p->cat];
-        p->urgent = chance(&r, (t >= 0 ? texts[t].urgent_pct : 3) / 100.0);
+        p->urgent = chance(&r, (t >= 0 ? kinds[t].urgent_pct : 3) / 100.0);
         int x = rnd_int(&r, 0, 99);
         p->source = SRC_MEMBER;
         for (int s = 0, acc = 0; s < SRC_COUNT; s++)
@@ -919,9 +864,11 @@ static void plan_all(demo_ctx *c, int n)
             place_fresh(c, p, &pr);
             continue;
         } else {
+            /* The open cases crowd the last week: fewer of the others there. */
+            int64_t span = chance(&pr, 0.6) ? SPAN - RECENT : SPAN;
             t = daytime(c, &pr,
                         c->now - SPAN + HOUR +
-                            (int64_t)(rnd_unit(&pr) * (double)(SPAN - 2 * HOUR)));
+                            (int64_t)(rnd_unit(&pr) * (double)(span - 2 * HOUR)));
         }
         if (t < c->now - SPAN)
             t = c->now - SPAN + (int64_t)rnd_int(&pr, 0, HOUR);
@@ -958,11 +905,16 @@ static void dept_actor(actor *a, const char *code)
 
 typedef struct {
     actor reporter, dispatcher, leader, verifier, whistler;
+    bool own_citizen; /* reported by the demo's citizen account */
 } cast;
 
-/* The people around a case in grid `grid` under first-level grid l1. */
-static void cast_for(const char *grid, const char *l1, int source, cast *w)
+/* The people around a case in grid `grid` under first-level grid l1.
+ * Reports come from the demo accounts inside their grids; elsewhere from
+ * the grid's member ("member-<grid>") or a resident ("resident-NNNN"),
+ * logins that need no account. */
+static void cast_for(const char *grid, const char *l1, int source, rng *r, cast *w)
 {
+    char login[ACTOR_LOGIN_MAX];
     bool staff = actor_grid_contains(STAFF_SCOPE, grid),
          chief = actor_grid_contains(CHIEF_SCOPE, grid),
          member = actor_grid_contains(MEMBER_SCOPE, grid);
@@ -981,13 +933,22 @@ static void cast_for(const char *grid, const char *l1, int source, cast *w)
         mk(&w->whistler, "chief", ROLE_GRID_CHIEF, SCOPE_GRID, CHIEF_SCOPE);
     else
         w->whistler = w->dispatcher;
+    w->own_citizen = false;
     switch (source) {
     case SRC_MEMBER:
-        mk(&w->reporter, "member", ROLE_GRID_MEMBER, SCOPE_GRID, grid);
-        w->verifier = w->reporter; /* the grid member checks what they reported */
+        snprintf(login, sizeof(login), "member-%.40s", grid);
+        if (member)
+            mk(&w->reporter, "member", ROLE_GRID_MEMBER, SCOPE_GRID, MEMBER_SCOPE);
+        else if (chief)
+            mk(&w->reporter, "chief", ROLE_GRID_CHIEF, SCOPE_GRID, CHIEF_SCOPE);
+        else
+            mk(&w->reporter, login, ROLE_GRID_MEMBER, SCOPE_GRID, grid);
+        w->verifier = w->reporter; /* who found it checks it is done */
         break;
     case SRC_CITIZEN:
-        mk(&w->reporter, "citizen", ROLE_CITIZEN, SCOPE_ALL, "");
+        w->own_citizen = staff && chance(r, 0.5);
+        snprintf(login, sizeof(login), "resident-%04d", rnd_int(r, 1, 9999));
+        mk(&w->reporter, w->own_citizen ? "citizen" : login, ROLE_CITIZEN, SCOPE_ALL, "");
         break;
     case SRC_HOTLINE:
     case SRC_PLATFORM:
@@ -1034,6 +995,21 @@ static void estate_of(const demo_ctx *c, int32_t grid, const loc_hit *hit, char 
     bool estate = n >= strlen(suffix) && strcmp(out + n - strlen(suffix), suffix) == 0;
     if (!estate && n + sizeof(suffix) <= cap)
         memcpy(out + n, suffix, sizeof(suffix));
+}
+
+/* One of the templates of category code, or a generic one. */
+static const char *template_for(const char *code, rng *r)
+{
+    int n = 0;
+    for (size_t i = 0; i < WG_ARRAY_LEN(templates); i++)
+        n += strcmp(templates[i].code, code) == 0;
+    if (n == 0)
+        return PICK(r, generic_text);
+    int k = rnd_int(r, 0, n - 1);
+    for (size_t i = 0; i < WG_ARRAY_LEN(templates); i++)
+        if (strcmp(templates[i].code, code) == 0 && k-- == 0)
+            return templates[i].text;
+    return templates[0].text;
 }
 
 static void expand(rng *r, const char *tpl, const place *p, char *out, size_t cap)
@@ -1194,7 +1170,7 @@ static wg_err act(play *g, const step *st)
         break;
     case OP_FEED_BACK:
         snprintf(note, sizeof(note), "%s%s", st->arg ? "已重新处置，" : "",
-                 t >= 0 ? texts[t].fix : "已处置完毕");
+                 t >= 0 ? kinds[t].fix : "已处置完毕");
         in.note = note;
         break;
     case OP_APPROVE_EXT:
@@ -1344,8 +1320,7 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
         pl.street2 = PICK(&g.r, streets);
     while (pl.street2 == pl.street);
     estate_of(c, c->micro[p->micro], m->has_point ? &hit : NULL, pl.estate, sizeof(pl.estate));
-    int t = c->cat_text[p->cat];
-    const char *tpl = t >= 0 ? texts[t].text[rnd_int(&g.r, 0, 2)] : PICK(&g.r, generic_text);
+    const char *tpl = template_for(k->code, &g.r);
     char desc[512], name[STORE_NAME_MAX], phone[16];
     if (target >= 0) { /* someone else reports the same thing */
         snprintf(m->text, sizeof(m->text), "%s", c->made[target].text);
@@ -1367,10 +1342,12 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
                      .lon = m->lon,
                      .lat = m->lat,
                      .grid = m->has_point ? NULL : grid->code};
-    if (p->source == SRC_CITIZEN) {
+    cast_for(grid->code, l1->code, p->source, &g.r, &g.w);
+    if (g.w.own_citizen) {
         in.reporter_name = "孙丽"; /* the demo's citizen account */
         in.reporter_phone = "13803710007";
-    } else if (p->source == SRC_HOTLINE || (p->source == SRC_PLATFORM && chance(&g.r, 0.5))) {
+    } else if (p->source == SRC_CITIZEN || p->source == SRC_HOTLINE ||
+               (p->source == SRC_PLATFORM && chance(&g.r, 0.5))) {
         static const char *const mobile[] = {"138", "139", "137", "136",
                                              "150", "151", "158", "186"};
         snprintf(name, sizeof(name), "%s%s", PICK(&g.r, surnames), PICK(&g.r, given));
@@ -1379,7 +1356,6 @@ static wg_err play_plan(demo_ctx *c, plan *p, int index)
         in.reporter_name = name;
         in.reporter_phone = phone;
     }
-    cast_for(grid->code, l1->code, p->source, &g.w);
 
     case_env env = {
         .cal = c->cal, .now = p->t0, .duplicate_radius_m = 50, .duplicate_window_s = 3 * DAY};
@@ -1515,8 +1491,8 @@ wg_err demo_cases(store *s, const vault *v, const locator *l, const calendar *ca
     }
     for (int i = 0; i < c.ncats; i++) {
         c.cat_text[i] = -1;
-        for (size_t t = 0; t < WG_ARRAY_LEN(texts); t++)
-            if (strcmp(texts[t].code, c.cats[i].code) == 0)
+        for (size_t t = 0; t < WG_ARRAY_LEN(kinds); t++)
+            if (strcmp(kinds[t].code, c.cats[i].code) == 0)
                 c.cat_text[i] = (int)t;
     }
     plan_all(&c, n);

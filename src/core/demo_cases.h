@@ -8,9 +8,11 @@
  * the store), so the history, deadlines and counters are the loop's own.
  * The actors are built in memory with the logins and scopes of the demo
  * accounts (member, chief, staff, leader, police, chengguan, citizen,
- * demo-admin); outside the community 汝河小区社区 a dispatcher "leader"
- * and a verifier "staff" scoped to the case's first-level grid stand in,
- * and each department answers through "<code>-duty" (gongan: "police",
+ * demo-admin). Outside the community 汝河小区社区 a dispatcher "leader" and
+ * a verifier "staff", both scoped to the case's first-level grid, stand in;
+ * grid members elsewhere report as "member-<grid code>", residents as
+ * "resident-NNNN", the hotline and the city platform through "demo-admin",
+ * and each department answers as "<code>-duty" (gongan: "police",
  * chengguan: "chengguan"). Those logins need not exist as accounts.
  *
  * Deterministic: its own splitmix64 with a fixed seed, so the same store

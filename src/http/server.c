@@ -368,12 +368,15 @@ static wg_err run_handler(http_req *r)
     const http_route *rt = r->route;
     if (!rt->action)
         return rt->handler(r);
-    store *db = req_store(r);
+    /* The write runs on the pool's writer connection; reads after the
+     * commit go back to this thread's own. */
+    store *db = store_pool_writer(r->srv->pool);
     if (!db)
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
     wg_err e = store_begin(db);
     if (e)
         return req_fail(r, e, NULL, "cannot start a transaction");
+    r->db = db;
     e = rt->handler(r);
     if (!e) {
         audit_event ev;
@@ -383,11 +386,13 @@ static wg_err run_handler(http_req *r)
             e = store_commit(db);
         if (e)
             req_fail(r, e, NULL, "could not record the change");
-        else if (r->after_commit)
+        r->db = NULL;
+        if (!e && r->after_commit)
             r->after_commit(r);
     }
     if (e) {
         store_rollback(db);
+        r->db = NULL;
         if (rt->audit_failure) {
             audit_event ev;
             const char *action = arena_printf(&r->ar, "%s.failure", rt->action);

@@ -449,6 +449,11 @@ wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, c
                       size_t errcap);
 /* This thread's connection, or NULL if it could not be opened (logged). */
 store *store_pool_get(store_pool *p);
+/* The pool's writer connection: every write transaction of the server
+ * runs on it (its page cache stays warm: no other connection of the
+ * process writes). Use it only between store_begin and store_commit or
+ * store_rollback, which hold the pool's write mutex. */
+store *store_pool_writer(store_pool *p);
 /* Close every connection; no thread may use the pool afterwards. */
 void store_pool_free(store_pool *p);
 

@@ -44,8 +44,8 @@ static const char SQL_EVENTS[] =
     "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
     " WHERE case_id = ?1 ORDER BY id";
 static const char SQL_CASE_NEAR[] =
-    "SELECT " CASE_COLS " FROM cases WHERE category = ?1 AND reported_at >= ?2"
-    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6"
+    "SELECT " CASE_COLS " FROM cases INDEXED BY cases_near WHERE category = ?1"
+    " AND lat BETWEEN ?4 AND ?6 AND lon BETWEEN ?3 AND ?5 AND reported_at >= ?2"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
 
 static void read_case(sqlite3_stmt *st, store_case *c)
@@ -273,7 +273,8 @@ wg_err store_case_list(store *s, const store_case_filter *f,
             binds[nb++] = f->grid_prefixes[i];
         }
         for (int i = 0; i < f->ndept && nb < 40; i++) {
-            ADD(" OR department = ?%d OR id IN (SELECT w.case_id FROM whistles w JOIN"
+            ADD(" OR (department = ?%d AND dispatched_at IS NOT NULL) OR id IN (SELECT w.case_id"
+                " FROM whistles w JOIN"
                 " whistle_departments d ON d.whistle_id = w.id WHERE d.department = ?%d)",
                 nb + 1, nb + 1);
             binds[nb++] = f->departments[i];

@@ -26,7 +26,7 @@ struct store {
     store *next_in_pool;
     int busy_timeout_ms;
     pthread_mutex_t *write_mutex; /* the pool's, NULL outside a pool */
-    bool holds_write;
+    store_pool *pool;             /* NULL outside a pool */
 };
 
 /* The cached prepared statement for sql (a static string); NULL on a

@@ -12,6 +12,8 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +271,9 @@ wg_err store_open(const char *path, const store_opts *o, store **out, char *err,
                       "PRAGMA journal_mode = WAL;"
                       "PRAGMA synchronous = FULL;"
                       "PRAGMA foreign_keys = ON;"
-                      "PRAGMA temp_store = MEMORY;",
+                      "PRAGMA temp_store = MEMORY;"
+                      "PRAGMA mmap_size = 1073741824;"
+                      "PRAGMA cache_size = -65536;",
                       why, sizeof(why))))
         goto out;
     char mode[16] = "";
@@ -402,18 +406,22 @@ wg_err store_meta_set(store *s, const char *key, const char *value)
 /* Writers of one process queue on the pool's mutex instead of polling
  * SQLite's lock (its busy handler sleeps and retries: unfair, with latency
  * spikes under load). SQLite's own lock still orders other processes. */
+/* Whether this thread holds its pool's write mutex: per thread, since the
+ * writer connection is shared by every thread (one at a time). */
+static __thread bool holds_write;
+
 static void write_lock(store *s)
 {
-    if (s->write_mutex && !s->holds_write) {
+    if (s->write_mutex && !holds_write) {
         pthread_mutex_lock(s->write_mutex);
-        s->holds_write = true;
+        holds_write = true;
     }
 }
 
 static void write_unlock(store *s)
 {
-    if (s->holds_write) {
-        s->holds_write = false;
+    if (s->write_mutex && holds_write) {
+        holds_write = false;
         pthread_mutex_unlock(s->write_mutex);
     }
 }
@@ -427,11 +435,16 @@ wg_err store_begin(store *s)
     return e;
 }
 
+static wg_err group_sync(store_pool *p);
+
 wg_err store_commit(store *s)
 {
     wg_err e = run(s, SQL_COMMIT);
-    if (!e)
+    if (!e) {
         write_unlock(s);
+        if (s->pool)
+            e = group_sync(s->pool); /* the commit is durable when this returns */
+    }
     return e;
 }
 
@@ -458,8 +471,64 @@ struct store_pool {
     pthread_key_t key;
     pthread_mutex_t lock;
     pthread_mutex_t write; /* one writer of this process at a time */
+    /* Group commit: pool connections commit without fsync
+     * (synchronous=NORMAL) and then wait until one fsync of the WAL file
+     * covers their commit; one leader fsyncs for all who committed before
+     * it started. */
+    pthread_mutex_t sync_lock;
+    pthread_cond_t synced;
+    uint64_t committed, durable;
+    bool syncing;
+    int wal_fd;
+    store *writer;
     store *all; /* every connection opened, for store_pool_free */
 };
+
+/* A pool connection writes through the pool's mutex and commits with the
+ * pool's group fsync instead of its own. */
+static void join_pool(store_pool *p, store *s)
+{
+    s->write_mutex = &p->write;
+    s->pool = p;
+    char why[128];
+    exec_sql(s->db, "PRAGMA synchronous = NORMAL", why, sizeof(why));
+}
+
+/* Wait until a WAL fsync covers everything this thread committed. */
+static wg_err group_sync(store_pool *p)
+{
+    wg_err e = WG_OK;
+    pthread_mutex_lock(&p->sync_lock);
+    uint64_t mine = ++p->committed;
+    while (p->durable < mine) {
+        if (p->syncing) {
+            pthread_cond_wait(&p->synced, &p->sync_lock);
+            continue;
+        }
+        p->syncing = true;
+        uint64_t target = p->committed;
+        pthread_mutex_unlock(&p->sync_lock);
+        if (p->wal_fd < 0) {
+            char wal[4096];
+            snprintf(wal, sizeof(wal), "%s-wal", p->path);
+            p->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+        }
+        bool ok = p->wal_fd >= 0 && fdatasync(p->wal_fd) == 0;
+        pthread_mutex_lock(&p->sync_lock);
+        p->syncing = false;
+        if (ok)
+            p->durable = target;
+        else
+            e = WG_ERR_IO;
+        pthread_cond_broadcast(&p->synced);
+        if (!ok)
+            break;
+    }
+    pthread_mutex_unlock(&p->sync_lock);
+    if (e)
+        log_error("store: cannot fsync the write-ahead log of %s", p->path);
+    return e;
+}
 
 wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, char *err,
                       size_t errcap)
@@ -484,11 +553,34 @@ wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, c
     p->opts.create = false; /* exists now; a vanished file is an error */
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->write, NULL);
-    first->write_mutex = &p->write;
+    pthread_mutex_init(&p->sync_lock, NULL);
+    pthread_cond_init(&p->synced, NULL);
+    p->wal_fd = -1;
+    join_pool(p, first);
     p->all = first;
     pthread_setspecific(p->key, first);
     *out = p;
     return WG_OK;
+}
+
+store *store_pool_writer(store_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    if (!p->writer) {
+        char err[512];
+        store *s = NULL;
+        if (store_open(p->path, &p->opts, &s, err, sizeof(err)) == WG_OK) {
+            join_pool(p, s);
+            s->next_in_pool = p->all;
+            p->all = s;
+            p->writer = s;
+        } else {
+            log_error("store: %s", err);
+        }
+    }
+    store *w = p->writer;
+    pthread_mutex_unlock(&p->lock);
+    return w;
 }
 
 store *store_pool_get(store_pool *p)
@@ -501,7 +593,7 @@ store *store_pool_get(store_pool *p)
         log_error("store: %s", err);
         return NULL;
     }
-    s->write_mutex = &p->write;
+    join_pool(p, s);
     pthread_mutex_lock(&p->lock);
     s->next_in_pool = p->all;
     p->all = s;
@@ -523,6 +615,10 @@ void store_pool_free(store_pool *p)
     pthread_key_delete(p->key);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->write);
+    pthread_mutex_destroy(&p->sync_lock);
+    pthread_cond_destroy(&p->synced);
+    if (p->wal_fd >= 0)
+        close(p->wal_fd);
     free(p->path);
     free(p);
 }
