@@ -166,14 +166,7 @@ wg_err store_user_find_bidx(store *s, const char *what, const char *bidx, store_
 
 wg_err store_user_count(store *s, int64_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_USER_COUNT);
-    if (!st)
-        return WG_ERR_STORE;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    stmt_done(st);
-    return rc == SQLITE_ROW ? WG_OK : store_map_rc(rc);
+    return store_query_i64(s, SQL_USER_COUNT, n);
 }
 
 wg_err store_user_list(store *s, const char *after, int limit,
@@ -259,11 +252,7 @@ static void read_session(sqlite3_stmt *st, void *p)
 
 wg_err store_session_get(store *s, const char *token_hash, store_session *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_SESSION_GET);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
-    return stmt_one(st, read_session, out);
+    return store_get_one(s, SQL_SESSION_GET, token_hash, read_session, out);
 }
 
 static wg_err exec_id_i64(store *s, const char *sql, int64_t a, int64_t b, bool two)
@@ -341,11 +330,7 @@ STORE_EACH(apikey, store_apikey, read_apikey)
 
 wg_err store_apikey_get(store *s, const char *key_hash, store_apikey *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_APIKEY_GET);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_TRANSIENT);
-    return stmt_one(st, read_apikey, out);
+    return store_get_one(s, SQL_APIKEY_GET, key_hash, read_apikey, out);
 }
 
 wg_err store_apikey_touch(store *s, int64_t id, int64_t now)
@@ -400,11 +385,7 @@ STORE_EACH(dept, store_department, read_dept)
 
 wg_err store_department_get(store *s, const char *code, store_department *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_DEPT_GET);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-    return stmt_one(st, read_dept, out);
+    return store_get_one(s, SQL_DEPT_GET, code, read_dept, out);
 }
 
 wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_department *d),

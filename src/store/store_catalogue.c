@@ -80,23 +80,12 @@ wg_err store_category_put(store *s, const store_category *c)
 
 wg_err store_category_get(store *s, const char *code, store_category *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_CAT_GET);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-    return stmt_one(st, read_category_any, out);
+    return store_get_one(s, SQL_CAT_GET, code, read_category_any, out);
 }
 
 wg_err store_category_count(store *s, int64_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_CAT_COUNT);
-    if (!st)
-        return WG_ERR_STORE;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    stmt_done(st);
-    return rc == SQLITE_ROW ? WG_OK : store_map_rc(rc);
+    return store_query_i64(s, SQL_CAT_COUNT, n);
 }
 
 wg_err store_category_list(store *s, wg_err (*cb)(void *ctx, const store_category *c), void *ctx)

@@ -91,23 +91,12 @@ static void read_division(sqlite3_stmt *st, void *p)
 
 wg_err store_division_get(store *s, const char *code, store_division *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_DIV_GET);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-    return stmt_one(st, read_division, out);
+    return store_get_one(s, SQL_DIV_GET, code, read_division, out);
 }
 
 wg_err store_division_count(store *s, int64_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_DIV_COUNT);
-    if (!st)
-        return WG_ERR_STORE;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    stmt_done(st);
-    return rc == SQLITE_ROW ? WG_OK : store_map_rc(rc);
+    return store_query_i64(s, SQL_DIV_COUNT, n);
 }
 
 /* ---- grids ---- */

@@ -67,6 +67,13 @@ wg_err stmt_one(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), voi
         return c->cb(c->ctx, &x);                                                                 \
     }
 
+/* The one integer of a query without parameters (a count). */
+wg_err store_query_i64(store *s, const char *sql, int64_t *out);
+
+/* Run sql with one text parameter and read its one row: stmt_one. */
+wg_err store_get_one(store *s, const char *sql, const char *key,
+                     void (*read)(sqlite3_stmt *st, void *out), void *out);
+
 /* Bind a text that may be NULL. */
 void stmt_bind_text(sqlite3_stmt *st, int i, const char *v);
 

@@ -150,7 +150,17 @@ static wg_err run(store *s, const char *sql)
     return st ? stmt_exec(st) : WG_ERR_STORE;
 }
 
-static wg_err query_i64(store *s, const char *sql, int64_t *out)
+wg_err store_get_one(store *s, const char *sql, const char *key,
+                     void (*read)(sqlite3_stmt *st, void *out), void *out)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    return stmt_one(st, read, out);
+}
+
+wg_err store_query_i64(store *s, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
     if (!st)
@@ -362,16 +372,16 @@ wg_err store_ping(store *s)
     if (fault_hit("store_ping"))
         return WG_ERR_IO;
     int64_t one = 0;
-    wg_err e = query_i64(s, SQL_PING, &one);
+    wg_err e = store_query_i64(s, SQL_PING, &one);
     return e ? e : (one == 1 ? WG_OK : WG_ERR_STORE);
 }
 
 wg_err store_db_size(store *s, int64_t *bytes)
 {
     int64_t pages = 0, size = 0;
-    wg_err e = query_i64(s, SQL_PAGE_COUNT, &pages);
+    wg_err e = store_query_i64(s, SQL_PAGE_COUNT, &pages);
     if (!e)
-        e = query_i64(s, SQL_PAGE_SIZE, &size);
+        e = store_query_i64(s, SQL_PAGE_SIZE, &size);
     if (!e)
         *bytes = pages * size;
     return e;
