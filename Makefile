@@ -41,6 +41,7 @@ bench: build
 	@scripts/setup.sh bench
 	bench/http/run.sh $(BUILD)/wangge
 	bench/locate/run.sh $(BUILD)/bench_locate
+	bench/intake/run.sh $(BUILD)/wangge
 
 clean:
 	rm -rf $(BUILD) $(CHECK)
