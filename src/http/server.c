@@ -59,6 +59,7 @@ struct http_server {
     pthread_mutex_t sched_lock;
     pthread_cond_t sched_wake;
     bool stopping;
+    bool inited_locks;
     metrics *m;
     const char **route_names;
     uint16_t port;
@@ -615,6 +616,25 @@ const calendar *server_calendar(const http_server *s)
     return atomic_load(&((http_server *)s)->cal);
 }
 
+/* Release what server_start made (the daemon and scheduler are stopped by
+ * then, or never started). Safe on a partly built server. */
+static void release(http_server *s)
+{
+    for (int i = 0; i < s->nold_cals; i++)
+        calendar_free(s->old_cals[i]);
+    calendar_free(atomic_load(&s->cal));
+    if (s->inited_locks) {
+        pthread_mutex_destroy(&s->cal_lock);
+        pthread_mutex_destroy(&s->sched_lock);
+        pthread_cond_destroy(&s->sched_wake);
+    }
+    locsvc_free(s->locs);
+    throttle_free(s->throttle);
+    metrics_free(s->m);
+    free(s->route_names);
+    free(s);
+}
+
 wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http_server **out,
                     char *err, size_t errcap)
 {
@@ -658,6 +678,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     pthread_mutex_init(&s->cal_lock, NULL);
     pthread_mutex_init(&s->sched_lock, NULL);
     pthread_cond_init(&s->sched_wake, NULL);
+    s->inited_locks = true;
     {
         /* The first index and calendar, before the first request. */
         wg_why why = {0};
@@ -665,11 +686,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
         if (!db || locsvc_rebuild(s->locs, db, &why) || server_reload_calendar(s, db, &why)) {
             snprintf(err, errcap, "cannot build the grid index: %s",
                      why.msg[0] ? why.msg : "the database does not answer");
-            locsvc_free(s->locs);
-            throttle_free(s->throttle);
-            metrics_free(s->m);
-            free(s->route_names);
-            free(s);
+            release(s);
             return WG_ERR_STORE;
         }
     }
@@ -704,11 +721,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
         int sys = errno;
         snprintf(err, errcap, "cannot listen on %s%s%s", cfg->listen, sys ? ": " : "",
                  sys ? strerror(sys) : "");
-        locsvc_free(s->locs);
-        throttle_free(s->throttle);
-        metrics_free(s->m);
-        free(s->route_names);
-        free(s);
+        release(s);
         return WG_ERR_IO;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -718,11 +731,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     *out = s;
     return WG_OK;
 nomem:
-    locsvc_free(s->locs);
-    throttle_free(s->throttle);
-    metrics_free(s->m);
-    free(s->route_names);
-    free(s);
+    release(s);
     return WG_ERR_NOMEM;
 }
 
@@ -757,17 +766,7 @@ void server_stop(http_server *s, int grace_seconds)
         pthread_mutex_unlock(&s->sched_lock);
         pthread_join(s->sched, NULL);
     }
-    for (int i = 0; i < s->nold_cals; i++)
-        calendar_free(s->old_cals[i]);
-    calendar_free(atomic_load(&s->cal));
-    pthread_mutex_destroy(&s->cal_lock);
-    pthread_mutex_destroy(&s->sched_lock);
-    pthread_cond_destroy(&s->sched_wake);
-    locsvc_free(s->locs);
-    throttle_free(s->throttle);
-    metrics_free(s->m);
-    free(s->route_names);
-    free(s);
+    release(s);
 }
 
 const wg_config *server_config(const http_server *s)
