@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/actor.h"
 #include "core/calendar.h"
 #include "core/cases.h"
@@ -187,18 +188,9 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     actors_init();
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-cases-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
-    snprintf(path, sizeof(path), "%s/vault.key", f->dir);
-    if (vault_create_key(path, err, sizeof(err)) != WG_OK ||
-        vault_open(path, &f->v, err, sizeof(err)) != WG_OK)
-        fail_msg("vault: %s", err);
+    fx_tmpdir(f->dir, sizeof(f->dir), "cases");
+    f->s = fx_store(f->dir, "t.db");
+    f->v = fx_vault(f->dir);
 
     department(f->s, "chengguan", "城管局");
     department(f->s, "wuye", "物业");
@@ -235,9 +227,7 @@ static int teardown(void **state)
     locator_free(f->l);
     vault_free(f->v);
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/catalogue.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -38,13 +39,7 @@ static void department(store *s, const char *code, const char *name)
  * below name. */
 static store *open_store(const char *dir, const char *name)
 {
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    store *s = NULL;
-    if (store_open(path, &o, &s, err, sizeof(err)) != WG_OK ||
-        store_migrate(s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
+    store *s = fx_store(dir, name);
     department(s, "chengguan", "城管局");
     department(s, "wuye", "物业");
     department(s, "gongan", "公安");
@@ -56,8 +51,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-catalogue-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    fx_tmpdir(f->dir, sizeof(f->dir), "catalogue");
     f->s = open_store(f->dir, "t.db");
     *state = f;
     return 0;
@@ -67,9 +61,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }

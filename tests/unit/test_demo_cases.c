@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/calendar.h"
 #include "core/cases.h"
 #include "core/catalogue.h"
@@ -123,18 +124,9 @@ static fixture *fixture_new(bool with_catalogue)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-demo-cases-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
-    snprintf(path, sizeof(path), "%s/vault.key", f->dir);
-    if (vault_create_key(path, err, sizeof(err)) != WG_OK ||
-        vault_open(path, &f->v, err, sizeof(err)) != WG_OK)
-        fail_msg("vault: %s", err);
+    fx_tmpdir(f->dir, sizeof(f->dir), "demo-cases");
+    f->s = fx_store(f->dir, "t.db");
+    f->v = fx_vault(f->dir);
     assert_int_equal(store_begin(f->s), WG_OK);
     for (size_t i = 0; i < sizeof(departments) / sizeof(departments[0]); i++) {
         store_department d;
@@ -174,9 +166,7 @@ static void fixture_free(fixture *f)
     locator_free(f->l);
     vault_free(f->v);
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmdir(f->dir), 0);
     free(f);
 }
 

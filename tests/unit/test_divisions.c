@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/divisions.h"
 #include "util/csv.h"
 #include "store/store.h"
@@ -23,15 +24,9 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-divisions-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    fx_tmpdir(f->dir, sizeof(f->dir), "divisions");
     snprintf(f->src, sizeof(f->src), "%s/dist", f->dir);
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
+    f->s = fx_store(f->dir, "t.db");
     *state = f;
     return 0;
 }
@@ -40,9 +35,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }

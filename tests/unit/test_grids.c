@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/config.h"
 #include "core/grids.h"
 #include "geo/shape.h"
@@ -30,14 +31,8 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-grids-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
+    fx_tmpdir(f->dir, sizeof(f->dir), "grids");
+    f->s = fx_store(f->dir, "t.db");
     f->pol = (grid_policy){.outside_is_error = true,
                            .overlap_is_error = true,
                            .gap_is_error = false,
@@ -50,9 +45,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/grids.h"
 #include "core/locator.h"
 #include "store/store.h"
@@ -103,14 +104,8 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-locator-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
+    fx_tmpdir(f->dir, sizeof(f->dir), "locator");
+    f->s = fx_store(f->dir, "t.db");
     division(f->s, "41", "河南省", "province", "");
     division(f->s, "4101", "郑州市", "city", "41");
     division(f->s, "410102", "中原区", "county", "4101");
@@ -127,9 +122,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }
@@ -434,14 +427,9 @@ static void test_parties_json(void **state)
 static void test_empty_store(void **state)
 {
     (void)state;
-    char dir[64], path[128], err[512] = "";
-    snprintf(dir, sizeof(dir), "/tmp/wg-test-locator-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    store *s = NULL;
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    assert_int_equal(store_open(path, &o, &s, err, sizeof(err)), WG_OK);
-    assert_int_equal(store_migrate(s, NULL, NULL, err, sizeof(err)), WG_OK);
+    char dir[64];
+    fx_tmpdir(dir, sizeof(dir), "locator");
+    store *s = fx_store(dir, "t.db");
     locator *l = NULL;
     wg_why why = {0};
     assert_int_equal(locator_build(s, &l, &why), WG_OK);
@@ -452,9 +440,7 @@ static void test_empty_store(void **state)
     assert_int_equal(hit.ndedicated, 0);
     locator_free(l);
     store_close(s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmdir(dir), 0);
 }
 
 static void test_service(void **state)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/auth.h"
 #include "core/session.h"
 #include "core/users.h"
@@ -34,19 +35,10 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     assert_int_equal(auth_init(), WG_OK);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-session-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    fx_tmpdir(f->dir, sizeof(f->dir), "session");
 
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
-    snprintf(path, sizeof(path), "%s/vault.key", f->dir);
-    if (vault_create_key(path, err, sizeof(err)) != WG_OK ||
-        vault_open(path, &f->v, err, sizeof(err)) != WG_OK)
-        fail_msg("vault: %s", err);
+    f->s = fx_store(f->dir, "t.db");
+    f->v = fx_vault(f->dir);
     f->t = throttle_new();
     assert_non_null(f->t);
     f->pol = (session_policy){.ttl = 8 * 3600,
@@ -80,9 +72,7 @@ static int teardown(void **state)
     throttle_free(f->t);
     vault_free(f->v);
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "store/store.h"
 
 static char dir[64];
@@ -19,8 +20,7 @@ static char path[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/wg-test-store-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    fx_tmpdir(dir, sizeof(dir), "store");
     snprintf(path, sizeof(path), "%s/t.db", dir);
     return 0;
 }
@@ -28,9 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fx_rmdir(dir);
 }
 
 static const store_opts opts = {.busy_timeout_ms = 1000, .create = true};

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "core/auth.h"
 #include "core/session.h"
 #include "core/users.h"
@@ -29,18 +30,9 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     assert_int_equal(auth_init(), WG_OK);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/wg-test-users-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[128], err[512] = "";
-    snprintf(path, sizeof(path), "%s/t.db", f->dir);
-    store_opts o = {.busy_timeout_ms = 1000, .create = true};
-    if (store_open(path, &o, &f->s, err, sizeof(err)) != WG_OK ||
-        store_migrate(f->s, NULL, NULL, err, sizeof(err)) != WG_OK)
-        fail_msg("store: %s", err);
-    snprintf(path, sizeof(path), "%s/vault.key", f->dir);
-    if (vault_create_key(path, err, sizeof(err)) != WG_OK ||
-        vault_open(path, &f->v, err, sizeof(err)) != WG_OK)
-        fail_msg("vault: %s", err);
+    fx_tmpdir(f->dir, sizeof(f->dir), "users");
+    f->s = fx_store(f->dir, "t.db");
+    f->v = fx_vault(f->dir);
     *state = f;
     return 0;
 }
@@ -50,9 +42,7 @@ static int teardown(void **state)
     fixture *f = *state;
     vault_free(f->v);
     store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = fx_rmdir(f->dir);
     free(f);
     return rc;
 }
