@@ -75,6 +75,10 @@ typedef struct {
     wg_err early; /* an error found before the body was read */
     bool has_body;
     bool queued;
+    /* A write waiting for its commit: the connection is suspended until
+     * the committer calls back with the outcome. */
+    _Atomic bool committed;
+    wg_err commit_err;
     char arena0[3072];
 } req_ctx;
 
@@ -362,10 +366,56 @@ wg_err req_audit_record(http_req *r, const char *action, const char *detail)
     return audit_record(db, &ev);
 }
 
-/* Run the handler. A write route runs in one transaction together with its
- * audit row: both commit or neither does. */
-static wg_err run_handler(http_req *r)
+/* The write failed or its transaction could not commit: roll back and
+ * audit the failure where the route asks for it. */
+static void write_failed(http_req *r, store *db, wg_err e)
 {
+    const http_route *rt = r->route;
+    store_rollback(db);
+    r->db = NULL;
+    if (rt->audit_failure) {
+        audit_event ev;
+        const char *action = arena_printf(&r->ar, "%s.failure", rt->action);
+        fill_event(r, &ev, action ? action : rt->action, r->err_msg ? r->err_msg : wg_strerror(e));
+        if (audit_record(db, &ev))
+            log_error("audit: could not record %s for %s", ev.action, r->path);
+    }
+}
+
+/* The committer's call: the batch with this request's write is durable (or
+ * failed). The connection wakes and finish_write() replies. */
+static void on_committed(void *ctx, wg_err e)
+{
+    req_ctx *c = ctx;
+    c->commit_err = e;
+    atomic_store(&c->committed, true);
+    MHD_resume_connection(c->r.conn);
+}
+
+/* After the commit: the after-commit step, or the failure. */
+static wg_err finish_write(req_ctx *c)
+{
+    http_req *r = &c->r;
+    wg_err e = c->commit_err;
+    if (e) {
+        req_fail(r, e, NULL, "could not record the change");
+        write_failed(r, store_pool_writer(r->srv->pool), e);
+        return e;
+    }
+    r->db = NULL;
+    if (r->after_commit)
+        r->after_commit(r);
+    return WG_OK;
+}
+
+/* Run the handler. A write route runs in one transaction together with its
+ * audit row: both commit or neither does. The commit is asynchronous: the
+ * connection is suspended, its thread serves others meanwhile, and *pending
+ * says so; on_committed wakes it and answer() finishes. */
+static wg_err run_handler(req_ctx *c, bool *pending)
+{
+    http_req *r = &c->r;
+    *pending = false;
     const http_route *rt = r->route;
     if (!rt->action)
         return rt->handler(r);
@@ -383,27 +433,19 @@ static wg_err run_handler(http_req *r)
         audit_event ev;
         fill_event(r, &ev, rt->action, r->audit_detail);
         e = audit_append(db, &ev);
-        if (!e)
-            e = store_commit(db);
         if (e)
             req_fail(r, e, NULL, "could not record the change");
-        r->db = NULL;
-        if (!e && r->after_commit)
-            r->after_commit(r);
     }
     if (e) {
-        store_rollback(db);
-        r->db = NULL;
-        if (rt->audit_failure) {
-            audit_event ev;
-            const char *action = arena_printf(&r->ar, "%s.failure", rt->action);
-            fill_event(r, &ev, action ? action : rt->action,
-                       r->err_msg ? r->err_msg : wg_strerror(e));
-            if (audit_record(db, &ev))
-                log_error("audit: could not record %s for %s", ev.action, r->path);
-        }
+        write_failed(r, db, e);
+        return e;
     }
-    return e;
+    /* Suspend first: the committer may call back before
+     * store_commit_async returns. */
+    MHD_suspend_connection(r->conn);
+    *pending = true;
+    store_commit_async(db, on_committed, c);
+    return WG_OK;
 }
 
 /* Run the handler (or take the early error) and queue the reply. */
@@ -411,7 +453,9 @@ static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection 
 {
     http_req *r = &c->r;
     wg_err e = c->early;
-    if (!e && r->route) {
+    if (atomic_load(&c->committed)) {
+        e = finish_write(c); /* woken by on_committed */
+    } else if (!e && r->route) {
         r->body = c->body.ptr;
         r->body_len = c->body.len;
         if (r->route->body == BODY_JSON && r->body_len) {
@@ -422,8 +466,11 @@ static enum MHD_Result answer(http_server *s, req_ctx *c, struct MHD_Connection 
             else
                 arena_defer(&r->ar, (void (*)(void *))json_decref, r->json);
         }
+        bool pending = false;
         if (!e)
-            e = run_handler(r);
+            e = run_handler(c, &pending);
+        if (pending)
+            return MHD_YES; /* on_committed resumes the connection */
     }
     if (e)
         reply_error(r, e);
@@ -708,6 +755,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
      * write buffers libmicrohttpd keeps in the same pool. */
     size_t memlimit = (size_t)cfg->max_header_bytes + (size_t)cfg->max_uri + 64 * WG_KIB;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
     errno = 0;
     s->d = MHD_start_daemon(

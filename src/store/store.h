@@ -56,6 +56,11 @@ wg_err store_meta_set(store *s, const char *key, const char *value);
 /* Transactions: one per request that writes. */
 wg_err store_begin(store *s);
 wg_err store_commit(store *s);
+/* Commit without waiting: done(ctx, outcome) is called exactly once, when
+ * the commit is durable or has failed. On a pool's writer connection that
+ * is later, from the pool's committer thread (the caller's thread is free
+ * meanwhile); elsewhere it is called before this returns. */
+void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx);
 void store_rollback(store *s);
 
 /* ---- actors: users, role grants, sessions, API keys, departments ---- */

@@ -44,8 +44,9 @@ static const char SQL_EVENTS[] =
     "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
     " WHERE case_id = ?1 ORDER BY id";
 static const char SQL_CASE_NEAR[] =
-    "SELECT " CASE_COLS " FROM cases INDEXED BY cases_near WHERE category = ?1"
-    " AND lat BETWEEN ?4 AND ?6 AND lon BETWEEN ?3 AND ?5 AND reported_at >= ?2"
+    "SELECT " CASE_COLS " FROM case_points CROSS JOIN cases USING (id)"
+    " WHERE lon0 <= ?5 AND lon1 >= ?3 AND lat0 <= ?6 AND lat1 >= ?4"
+    " AND category = ?1 AND reported_at >= ?2"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
 
 static void read_case(sqlite3_stmt *st, store_case *c)

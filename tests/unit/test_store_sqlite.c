@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,93 @@ static void test_pool_one_connection_per_thread(void **state)
     store_pool_free(p);
 }
 
+/* Group commit: writers on the pool's writer connection share batches; a
+ * rollback undoes only its own work, synchronous and asynchronous commits
+ * both end durable, and a thread writing on its own connection meanwhile
+ * neither waits for the batch's lock nor loses anything. */
+#define BATCH_THREADS 6
+#define BATCH_ROUNDS 40
+
+typedef struct {
+    store_pool *p;
+    int id;
+    int failures;
+} batch_arg;
+
+typedef struct {
+    sem_t done;
+    wg_err e;
+} async_wait;
+
+static void async_done(void *ctx, wg_err e)
+{
+    async_wait *w = ctx;
+    w->e = e;
+    sem_post(&w->done);
+}
+
+static bool kept(int round)
+{
+    return round % 5 != 0; /* every fifth write is rolled back */
+}
+
+static void *batch_thread(void *arg)
+{
+    batch_arg *a = arg;
+    for (int i = 0; i < BATCH_ROUNDS; i++) {
+        bool own = a->id == 0; /* thread 0 writes on its own connection */
+        store *s = own ? store_pool_get(a->p) : store_pool_writer(a->p);
+        char key[32];
+        snprintf(key, sizeof(key), "k-%d-%d", a->id, i);
+        if (!s || store_begin(s) != WG_OK || store_meta_set(s, key, "v") != WG_OK) {
+            a->failures++;
+            continue;
+        }
+        if (!kept(i)) {
+            store_rollback(s);
+        } else if (i % 2) {
+            async_wait w;
+            sem_init(&w.done, 0, 0);
+            store_commit_async(s, async_done, &w);
+            sem_wait(&w.done);
+            sem_destroy(&w.done);
+            a->failures += w.e != WG_OK;
+        } else {
+            a->failures += store_commit(s) != WG_OK;
+        }
+    }
+    return NULL;
+}
+
+static void test_pool_group_commit(void **state)
+{
+    (void)state;
+    char err[512];
+    store_pool *p = NULL;
+    assert_int_equal(store_pool_new(path, &opts, &p, err, sizeof(err)), WG_OK);
+    pthread_t t[BATCH_THREADS];
+    batch_arg a[BATCH_THREADS];
+    for (int i = 0; i < BATCH_THREADS; i++) {
+        a[i] = (batch_arg){p, i, 0};
+        pthread_create(&t[i], NULL, batch_thread, &a[i]);
+    }
+    for (int i = 0; i < BATCH_THREADS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(a[i].failures, 0);
+    }
+    store_pool_free(p);
+    store *s = NULL;
+    assert_int_equal(store_open(path, &opts, &s, err, sizeof(err)), WG_OK);
+    for (int i = 0; i < BATCH_THREADS; i++)
+        for (int j = 0; j < BATCH_ROUNDS; j++) {
+            char key[32], v[8];
+            snprintf(key, sizeof(key), "k-%d-%d", i, j);
+            assert_int_equal(store_meta_get(s, key, v, sizeof(v)),
+                             kept(j) ? WG_OK : WG_ERR_NOT_FOUND);
+        }
+    store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +304,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_migration_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_one_connection_per_thread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
