@@ -2,6 +2,7 @@
  * cases.c - see cases.h. The table `flow` below is the whole workflow.
  */
 #include "core/cases.h"
+#include "core/kpi.h"
 #include "core/pii.h"
 #include "util/log.h"
 #include "util/strparse.h"
@@ -980,16 +981,21 @@ static wg_err add_stats(void *ctx, const store_case_stats *r)
     return WG_OK;
 }
 
-wg_err cases_stats(store *s, const char *group, const char *grid_prefix, int64_t from, int64_t to,
-                   int64_t now, bool exclude_deferred, json_t **out)
+wg_err cases_stats(store *s, kpi *k, const char *group, const char *grid_prefix, int64_t from,
+                   int64_t to, int64_t now, bool exclude_deferred, json_t **out)
 {
     stats_ctx c = {.rows = json_array(), .exclude_deferred = exclude_deferred};
-    wg_err e = store_case_stats_by(s, group, grid_prefix, from, to, now, add_stats, &c);
+    bool counters = false;
+    wg_err e = k ? kpi_query(k, group, grid_prefix, from, to, now, &counters, add_stats, &c)
+                 : WG_OK;
+    if (!e && !counters)
+        e = store_case_stats_by(s, group, grid_prefix, from, to, now, add_stats, &c);
     if (e) {
         json_decref(c.rows);
         return e;
     }
-    *out = json_pack("{s:s, s:o}", "group", group && *group ? group : "all", "rows", c.rows);
+    *out = json_pack("{s:s, s:o, s:s}", "group", group && *group ? group : "all", "rows", c.rows,
+                     "computed_from", counters ? "counters" : "cases");
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
 

@@ -136,9 +136,12 @@ wg_err cases_escalate_overdue(store *s, const case_env *env, int *n);
  * grid_prefix ("" for all): the counts, and the rates computed as the
  * README documents (closure = closed / due, on time = closed on time / due,
  * rework = reworked / disposed, 12345's response, resolution, satisfaction).
- * A new reference {"group", "from", "to", "rows": [...]}. */
-wg_err cases_stats(store *s, const char *group, const char *grid_prefix, int64_t from, int64_t to,
-                   int64_t now, bool exclude_deferred, json_t **out);
+ * Answered from the counters k (core/kpi.h) when they can, else by SQL
+ * over the cases ("computed_from" says which; k may be NULL).
+ * A new reference {"group", "rows": [...], "computed_from"}. */
+struct kpi;
+wg_err cases_stats(store *s, struct kpi *k, const char *group, const char *grid_prefix,
+                   int64_t from, int64_t to, int64_t now, bool exclude_deferred, json_t **out);
 
 /* Whistle KPIs per department: parts, acknowledged on time, mean time to
  * report for duty, mean rating. */

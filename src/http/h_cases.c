@@ -10,6 +10,7 @@
 #include "core/calendar.h"
 #include "core/cases.h"
 #include "core/catalogue.h"
+#include "core/kpi.h"
 #include "core/locator.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -584,9 +585,13 @@ wg_err h_cases_list(http_req *r)
  * now). */
 static wg_err period(http_req *r, int64_t *from, int64_t *to)
 {
+    /* By default the last 365 days and today, from and to local midnight
+     * (whole days are what the KPI counters answer). */
     int64_t now = (int64_t)time(NULL);
-    *to = now + 1;
-    *from = now - 365 * 86400;
+    int64_t off = calendar_utc_offset(req_calendar(r)) * 60;
+    int64_t today = now + off - ((now + off) % 86400 + 86400) % 86400 - off;
+    *to = today + 86400;
+    *from = today - 365 * 86400;
     static const char *const names[] = {"from", "to"};
     for (int i = 0; i < 2; i++) {
         const char *v = req_query(r, names[i]);
@@ -638,8 +643,12 @@ wg_err h_stats_cases(http_req *r)
     if (e)
         return e;
     json_t *j = NULL;
-    e = cases_stats(req_store(r), col, stats_scope(REQ_WHO(r)), from, to, (int64_t)time(NULL),
+    kpisvc *ks = req_kpis(r);
+    kpi *k = kpisvc_acquire(ks, req_store(r), req_pool(r));
+    e = cases_stats(req_store(r), k, col, stats_scope(REQ_WHO(r)), from, to, (int64_t)time(NULL),
                     req_config(r)->kpi_exclude_deferred, &j);
+    if (k)
+        kpisvc_release(ks);
     if (e)
         return e;
     json_object_set_new(j, "group", json_string(g ? g : "all"));

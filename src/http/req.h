@@ -99,6 +99,9 @@ throttle *req_throttle(http_req *r);
 const session_policy *req_policy(http_req *r);
 struct locsvc;
 struct locsvc *req_locator(http_req *r);
+/* The KPI counters (core/kpi.h) and the store pool. */
+struct kpisvc *req_kpis(http_req *r);
+store_pool *req_pool(http_req *r);
 struct calendar;
 const struct calendar *req_calendar(http_req *r);
 

@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "core/audit.h"
 #include "core/cases.h"
+#include "core/kpi.h"
 #include "core/locator.h"
 #include "core/session.h"
 #include "util/buf.h"
@@ -47,6 +48,7 @@ struct http_server {
     throttle *throttle;
     session_policy policy;
     locsvc *locs;
+    kpisvc *kpis;
     /* The working calendar. Replaced when holidays change; the old ones are
      * kept until shutdown (a few per year), so readers need no lock. */
     pthread_mutex_t cal_lock;
@@ -676,6 +678,7 @@ static void release(http_server *s)
         pthread_cond_destroy(&s->sched_wake);
     }
     locsvc_free(s->locs);
+    kpisvc_free(s->kpis);
     throttle_free(s->throttle);
     metrics_free(s->m);
     free(s->route_names);
@@ -720,7 +723,8 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                                  .memlimit = cfg->password_memlimit,
                                  .free_tries_login = (int)cfg->login_free_tries,
                                  .free_tries_addr = (int)cfg->addr_free_tries};
-    if (!(s->throttle = throttle_new()) || !(s->locs = locsvc_new()))
+    if (!(s->throttle = throttle_new()) || !(s->locs = locsvc_new()) ||
+        !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)))
         goto nomem;
     pthread_mutex_init(&s->cal_lock, NULL);
     pthread_mutex_init(&s->sched_lock, NULL);
@@ -864,6 +868,16 @@ const session_policy *req_policy(http_req *r)
 locsvc *req_locator(http_req *r)
 {
     return r->srv->locs;
+}
+
+kpisvc *req_kpis(http_req *r)
+{
+    return r->srv->kpis;
+}
+
+store_pool *req_pool(http_req *r)
+{
+    return r->srv->pool;
 }
 
 const calendar *req_calendar(http_req *r)

@@ -373,6 +373,40 @@ wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix,
                            int64_t to, int64_t now,
                            wg_err (*cb)(void *ctx, const store_case_stats *row), void *ctx);
 
+/* What one case adds to the KPI counters (the case_contrib view), and
+ * the log of changes to it: sign +1 adds, -1 takes away. The counters of
+ * v[] in order: */
+enum {
+    CONTRIB_FILED, CONTRIB_DISPATCHED, CONTRIB_ACKNOWLEDGED, CONTRIB_DISPOSED, CONTRIB_CLOSED,
+    CONTRIB_CLOSED_ON_TIME, CONTRIB_REWORKED, CONTRIB_EXTENDED, CONTRIB_DEFERRED,
+    CONTRIB_OVERDUE, CONTRIB_RATED, CONTRIB_SATISFIED, CONTRIB_SATISFACTION, CONTRIB_WHISTLES,
+    CONTRIB_ACK_SECONDS, CONTRIB_ACK_COUNTED, CONTRIB_CLOSE_SECONDS, CONTRIB_N
+};
+typedef struct {
+    int64_t seq; /* 0 for a contribution read from the cases themselves */
+    int sign;
+    int64_t case_id;
+    bool counted; /* false: merged or not filed, adds nothing */
+    int64_t reported_at;
+    char grid[STORE_GRID_CODE_MAX], grid_l1[STORE_GRID_CODE_MAX], grid_l2[STORE_GRID_CODE_MAX],
+        grid_l3[STORE_GRID_CODE_MAX];
+    char department[STORE_CODE_MAX];
+    char category[16];
+    char reporter_login[STORE_LOGIN_MAX];
+    int64_t v[CONTRIB_N];
+    int64_t open_due; /* an open case's disposal deadline; 0: closed or none */
+} store_case_contrib;
+
+/* Every case's contribution, read in one snapshot together with the last
+ * log row written before it (*last_seq; 0 when the log is empty). */
+wg_err store_case_contrib_all(store *s, int64_t *last_seq,
+                              wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx);
+/* Log rows after `after`, oldest first, at most limit. */
+wg_err store_case_contrib_since(store *s, int64_t after, int limit,
+                                wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx);
+/* Delete the log rows up to and including seq (applied). */
+wg_err store_case_contrib_trim(store *s, int64_t seq);
+
 /* Per whistled department over whistles made in [from, to): parts, parts
  * acknowledged, acknowledged by their deadline, the sum of seconds to
  * acknowledge, ratings given and their sum. */

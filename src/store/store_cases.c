@@ -438,6 +438,80 @@ wg_err store_whistle_part_update(store *s, const store_whistle_part *p)
     return stmt_exec(st);
 }
 
+/* ---- KPI counters ---- */
+
+#define CONTRIB_COLS                                                                              \
+    "case_id, counted, reported_at, grid, grid_l1, grid_l2, grid_l3, department, category,"      \
+    " reporter_login, filed, dispatched, acknowledged, disposed, closed, closed_on_time,"        \
+    " reworked, extended, deferred, overdue, rated, satisfied, satisfaction, whistles,"          \
+    " ack_seconds, ack_counted, close_seconds, open_due"
+
+static const char SQL_CONTRIB_ALL[] = "SELECT 0, 1, " CONTRIB_COLS " FROM case_contrib";
+static const char SQL_CONTRIB_SINCE[] = "SELECT seq, sign, " CONTRIB_COLS
+                                        " FROM case_count_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+static const char SQL_CONTRIB_LAST[] = "SELECT coalesce(max(seq), 0) FROM case_count_log";
+static const char SQL_CONTRIB_TRIM[] = "DELETE FROM case_count_log WHERE seq <= ?1";
+static const char SQL_READ_BEGIN[] = "BEGIN";
+static const char SQL_READ_END[] = "COMMIT";
+
+static void read_contrib(sqlite3_stmt *st, store_case_contrib *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->seq = sqlite3_column_int64(st, 0);
+    c->sign = sqlite3_column_int(st, 1);
+    c->case_id = sqlite3_column_int64(st, 2);
+    c->counted = sqlite3_column_int(st, 3) != 0;
+    c->reported_at = sqlite3_column_int64(st, 4);
+    char *text[] = {c->grid, c->grid_l1, c->grid_l2, c->grid_l3,
+                    c->department, c->category, c->reporter_login};
+    size_t caps[] = {sizeof(c->grid), sizeof(c->grid_l1), sizeof(c->grid_l2), sizeof(c->grid_l3),
+                     sizeof(c->department), sizeof(c->category), sizeof(c->reporter_login)};
+    for (int i = 0; i < 7; i++)
+        stmt_col_text(st, 5 + i, text[i], caps[i]);
+    for (int i = 0; i < CONTRIB_N; i++)
+        c->v[i] = sqlite3_column_int64(st, 12 + i);
+    c->open_due = sqlite3_column_int64(st, 12 + CONTRIB_N);
+}
+
+STORE_EACH(contrib, store_case_contrib, read_contrib)
+
+wg_err store_case_contrib_all(store *s, int64_t *last_seq,
+                              wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CONTRIB_ALL);
+    sqlite3_stmt *begin = store_stmt(s, SQL_READ_BEGIN), *end = store_stmt(s, SQL_READ_END);
+    if (!st || !begin || !end)
+        return WG_ERR_STORE;
+    /* One read transaction: the log's last row and the cases agree. */
+    wg_err e = stmt_exec(begin);
+    if (!e)
+        e = store_query_i64(s, SQL_CONTRIB_LAST, last_seq);
+    if (!e)
+        e = stmt_each(st, contrib_row, &(contrib_each){cb, ctx});
+    wg_err e2 = stmt_exec(end);
+    return e ? e : e2;
+}
+
+wg_err store_case_contrib_since(store *s, int64_t after, int limit,
+                                wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CONTRIB_SINCE);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    return stmt_each(st, contrib_row, &(contrib_each){cb, ctx});
+}
+
+wg_err store_case_contrib_trim(store *s, int64_t seq)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CONTRIB_TRIM);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, seq);
+    return stmt_exec(st);
+}
+
 /* ---- statistics ---- */
 
 static const char *const stat_groups[] = {"grid_l1", "grid_l2", "grid_l3", "grid", "department",
@@ -463,7 +537,7 @@ wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix,
              " sum(extensions > 0), sum(deferred), sum(overdue), count(satisfaction),"
              " coalesce(sum(satisfaction >= 4), 0), coalesce(sum(satisfaction), 0), sum(whistles),"
              " coalesce(sum(acknowledged_at - dispatched_at), 0),"
-             " count(acknowledged_at IS NOT NULL AND dispatched_at IS NOT NULL),"
+             " sum(acknowledged_at IS NOT NULL AND dispatched_at IS NOT NULL),"
              " coalesce(sum(closed_at - reported_at), 0)"
              " FROM cases WHERE reported_at >= ?1 AND reported_at < ?2"
              " AND status NOT IN ('merged', 'not_filed')"
