@@ -948,55 +948,109 @@ static json_t *mean(double sum, int64_t n, double unit)
     return n > 0 ? json_real(round(sum / (double)n / unit * 100.0) / 100.0) : json_null();
 }
 
+/* A number rounded to `decimals` places, written the shortest way (1,
+ * 0.5, 0.6667), or null when there is nothing to divide by. Written by
+ * hand: a statistics page holds hundreds of rows of them. */
+static wg_err put_fixed(wg_buf *b, bool defined, double v, int decimals)
+{
+    if (!defined)
+        return buf_puts(b, "null");
+    int64_t scale = decimals == 4 ? 10000 : 100;
+    long long q = llround(v * (double)scale);
+    char tmp[48];
+    int n = snprintf(tmp, sizeof(tmp), "%s%lld", q < 0 ? "-" : "", llabs(q) / scale);
+    long long frac = llabs(q) % scale;
+    if (frac) {
+        int d = decimals;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            d--;
+        }
+        n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, ".%0*lld", d, frac);
+    }
+    return buf_append(b, tmp, (size_t)n);
+}
+
 typedef struct {
-    json_t *rows;
+    wg_buf *b;
     bool exclude_deferred;
+    int rows;
 } stats_ctx;
 
 static wg_err add_stats(void *ctx, const store_case_stats *r)
 {
     stats_ctx *c = ctx;
+    wg_buf *b = c->b;
     int64_t due = r->due - (c->exclude_deferred ? r->deferred : 0);
-    json_t *counts = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "reported",
-        (json_int_t)r->reported, "filed", (json_int_t)r->filed, "dispatched",
-        (json_int_t)r->dispatched, "acknowledged", (json_int_t)r->acknowledged, "disposed",
-        (json_int_t)r->disposed, "due", (json_int_t)r->due, "closed", (json_int_t)r->closed,
-        "closed_on_time", (json_int_t)r->closed_on_time, "rework", (json_int_t)r->reworked,
-        "extended", (json_int_t)r->extended, "deferred", (json_int_t)r->deferred, "overdue",
-        (json_int_t)r->overdue, "rated", (json_int_t)r->rated, "whistles",
-        (json_int_t)r->whistles);
-    json_t *rates = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "closure_rate",
-                              rate(r->closed, due), "on_time_rate", rate(r->closed_on_time, due),
-                              "rework_rate", rate(r->reworked, r->disposed), "response_rate",
-                              rate(r->acknowledged, r->dispatched), "resolution_rate",
-                              rate(r->closed, r->filed), "satisfaction_rate",
-                              rate(r->satisfied, r->rated));
-    json_t *means = json_pack("{s:o, s:o, s:o}", "hours_to_acknowledge",
-                              mean(r->ack_seconds_sum, r->ack_count, 3600.0), "hours_to_close",
-                              mean(r->close_seconds_sum, r->closed, 3600.0), "satisfaction",
-                              mean(r->satisfaction_sum, r->rated, 1.0));
-    json_array_append_new(c->rows, json_pack("{s:s, s:o, s:o, s:o}", "key", r->key, "counts",
-                                             counts, "rates", rates, "means", means));
-    return WG_OK;
+    wg_err e = buf_puts(b, c->rows++ ? ",{\"key\":\"" : "{\"key\":\"");
+    if (!e)
+        e = buf_json_escape(b, r->key, strlen(r->key));
+    if (!e)
+        e = buf_printf(b,
+                       "\",\"counts\":{\"reported\":%lld,\"filed\":%lld,\"dispatched\":%lld,"
+                       "\"acknowledged\":%lld,\"disposed\":%lld,\"due\":%lld,\"closed\":%lld,"
+                       "\"closed_on_time\":%lld,\"rework\":%lld,\"extended\":%lld,"
+                       "\"deferred\":%lld,\"overdue\":%lld,\"rated\":%lld,\"whistles\":%lld},"
+                       "\"rates\":{",
+                       (long long)r->reported, (long long)r->filed, (long long)r->dispatched,
+                       (long long)r->acknowledged, (long long)r->disposed, (long long)r->due,
+                       (long long)r->closed, (long long)r->closed_on_time,
+                       (long long)r->reworked, (long long)r->extended, (long long)r->deferred,
+                       (long long)r->overdue, (long long)r->rated, (long long)r->whistles);
+    /* closure = closed / due, on time = closed on time / due, rework =
+     * reworked / disposed; 12345: response = acknowledged / dispatched,
+     * resolution = closed / filed, satisfaction = satisfied / rated. */
+    const struct {
+        const char *name;
+        int64_t num, den;
+    } rates[] = {{"closure_rate", r->closed, due},
+                 {"on_time_rate", r->closed_on_time, due},
+                 {"rework_rate", r->reworked, r->disposed},
+                 {"response_rate", r->acknowledged, r->dispatched},
+                 {"resolution_rate", r->closed, r->filed},
+                 {"satisfaction_rate", r->satisfied, r->rated}};
+    for (size_t i = 0; !e && i < WG_ARRAY_LEN(rates); i++) {
+        e = buf_printf(b, "%s\"%s\":", i ? "," : "", rates[i].name);
+        if (!e)
+            e = put_fixed(b, rates[i].den > 0,
+                          rates[i].den > 0 ? (double)rates[i].num / (double)rates[i].den : 0, 4);
+    }
+    const struct {
+        const char *name;
+        double sum;
+        int64_t n;
+        double unit;
+    } means[] = {{"hours_to_acknowledge", r->ack_seconds_sum, r->ack_count, 3600.0},
+                 {"hours_to_close", r->close_seconds_sum, r->closed, 3600.0},
+                 {"satisfaction", r->satisfaction_sum, r->rated, 1.0}};
+    if (!e)
+        e = buf_puts(b, "},\"means\":{");
+    for (size_t i = 0; !e && i < WG_ARRAY_LEN(means); i++) {
+        e = buf_printf(b, "%s\"%s\":", i ? "," : "", means[i].name);
+        if (!e)
+            e = put_fixed(b, means[i].n > 0,
+                          means[i].n > 0 ? means[i].sum / (double)means[i].n / means[i].unit : 0,
+                          2);
+    }
+    return e ? e : buf_puts(b, "}}");
 }
 
 wg_err cases_stats(store *s, kpi *k, const char *group, const char *grid_prefix, int64_t from,
-                   int64_t to, int64_t now, bool exclude_deferred, json_t **out)
+                   int64_t to, int64_t now, bool exclude_deferred, wg_buf *out)
 {
-    stats_ctx c = {.rows = json_array(), .exclude_deferred = exclude_deferred};
+    stats_ctx c = {.b = out, .exclude_deferred = exclude_deferred};
+    size_t start = out->len;
+    wg_err e = buf_puts(out, "\"rows\":[");
     bool counters = false;
-    wg_err e = k ? kpi_query(k, group, grid_prefix, from, to, now, &counters, add_stats, &c)
-                 : WG_OK;
+    if (!e && k)
+        e = kpi_query(k, group, grid_prefix, from, to, now, &counters, add_stats, &c);
     if (!e && !counters)
         e = store_case_stats_by(s, group, grid_prefix, from, to, now, add_stats, &c);
-    if (e) {
-        json_decref(c.rows);
-        return e;
-    }
-    *out = json_pack("{s:s, s:o, s:s}", "group", group && *group ? group : "all", "rows", c.rows,
-                     "computed_from", counters ? "counters" : "cases");
-    return *out ? WG_OK : WG_ERR_NOMEM;
+    if (!e)
+        e = buf_printf(out, "],\"computed_from\":\"%s\"", counters ? "counters" : "cases");
+    if (e)
+        out->len = start;
+    return e;
 }
 
 static wg_err add_wstats(void *ctx, const store_whistle_stats *w)

@@ -20,6 +20,7 @@
 #include "core/locator.h"
 #include "core/vault.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 typedef enum {
     CS_REPORTED,
@@ -137,11 +138,12 @@ wg_err cases_escalate_overdue(store *s, const case_env *env, int *n);
  * README documents (closure = closed / due, on time = closed on time / due,
  * rework = reworked / disposed, 12345's response, resolution, satisfaction).
  * Answered from the counters k (core/kpi.h) when they can, else by SQL
- * over the cases ("computed_from" says which; k may be NULL).
- * A new reference {"group", "rows": [...], "computed_from"}. */
+ * over the cases (k may be NULL). Appends JSON members to out:
+ * "rows": [{"key", "counts", "rates", "means"}, ...], "computed_from":
+ * "counters" | "cases". */
 struct kpi;
 wg_err cases_stats(store *s, struct kpi *k, const char *group, const char *grid_prefix,
-                   int64_t from, int64_t to, int64_t now, bool exclude_deferred, json_t **out);
+                   int64_t from, int64_t to, int64_t now, bool exclude_deferred, wg_buf *out);
 
 /* Whistle KPIs per department: parts, acknowledged on time, mean time to
  * report for duty, mean rating. */

@@ -642,18 +642,20 @@ wg_err h_stats_cases(http_req *r)
     wg_err e = period(r, &from, &to);
     if (e)
         return e;
-    json_t *j = NULL;
+    wg_buf b;
+    buf_init(&b, &r->ar, 64 * WG_MIB);
+    e = buf_printf(&b, "{\"group\":\"%s\",\"exclude_deferred\":%s,", g ? g : "all",
+                   req_config(r)->kpi_exclude_deferred ? "true" : "false");
     kpisvc *ks = req_kpis(r);
     kpi *k = kpisvc_acquire(ks, req_store(r), req_pool(r));
-    e = cases_stats(req_store(r), k, col, stats_scope(REQ_WHO(r)), from, to, (int64_t)time(NULL),
-                    req_config(r)->kpi_exclude_deferred, &j);
+    if (!e)
+        e = cases_stats(req_store(r), k, col, stats_scope(REQ_WHO(r)), from, to,
+                        (int64_t)time(NULL), req_config(r)->kpi_exclude_deferred, &b);
     if (k)
         kpisvc_release(ks);
-    if (e)
-        return e;
-    json_object_set_new(j, "group", json_string(g ? g : "all"));
-    json_object_set_new(j, "exclude_deferred", json_boolean(req_config(r)->kpi_exclude_deferred));
-    return reply_json(r, 200, j);
+    if (!e)
+        e = buf_puts(&b, "}\n");
+    return e ? e : reply_bytes(r, 200, "application/json", b.ptr, b.len);
 }
 
 /* GET /api/stats/whistles?from=&to= */
