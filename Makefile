@@ -42,6 +42,7 @@ bench: build
 	bench/http/run.sh $(BUILD)/wangge
 	bench/locate/run.sh $(BUILD)/bench_locate
 	bench/intake/run.sh $(BUILD)/wangge
+	bench/kpi/run.sh $(BUILD)/wangge
 
 clean:
 	rm -rf $(BUILD) $(CHECK)
