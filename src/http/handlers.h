@@ -77,4 +77,16 @@ wg_err h_attachment_get(http_req *r);
 wg_err h_departments_list(http_req *r);
 wg_err h_department_create(http_req *r);
 
+/* ledgers (h_ledgers.c) */
+wg_err h_ledgers_list(http_req *r);
+wg_err h_ledger_kind_get(http_req *r);
+wg_err h_ledger_kind_put(http_req *r);
+wg_err h_ledger_records(http_req *r);
+wg_err h_ledger_record_create(http_req *r);
+wg_err h_ledger_record_get(http_req *r);
+wg_err h_ledger_record_edit(http_req *r);
+wg_err h_ledger_record_act(http_req *r);
+wg_err h_ledger_record_history(http_req *r);
+wg_err h_ledger_kpis(http_req *r);
+
 #endif

@@ -107,6 +107,27 @@ const http_route http_routes[] = {
     {HTTP_GET, "/api/stats/whistles", h_stats_whistles, BODY_NONE, 0, PERM_STATS_READ, NULL,
      false},
 
+    /* ledgers: kinds as data */
+    {HTTP_GET, "/api/ledgers", h_ledgers_list, BODY_NONE, 0, PERM_LEDGERS_READ, NULL, false},
+    {HTTP_GET, "/api/ledgers/{kind}", h_ledger_kind_get, BODY_NONE, 0, PERM_LEDGERS_READ, NULL,
+     false},
+    {HTTP_PUT, "/api/ledgers/{kind}", h_ledger_kind_put, BODY_RAW, KB(256), PERM_CATALOGUE_WRITE,
+     "ledger.kind.put", false},
+    {HTTP_GET, "/api/ledgers/{kind}/kpis", h_ledger_kpis, BODY_NONE, 0, PERM_LEDGERS_READ, NULL,
+     false},
+    {HTTP_GET, "/api/ledgers/{kind}/records", h_ledger_records, BODY_NONE, 0, PERM_LEDGERS_READ,
+     NULL, false},
+    {HTTP_POST, "/api/ledgers/{kind}/records", h_ledger_record_create, BODY_JSON, KB(64),
+     PERM_LEDGERS_WRITE, "ledger.create", false},
+    {HTTP_GET, "/api/ledgers/{kind}/records/{id}", h_ledger_record_get, BODY_NONE, 0,
+     PERM_LEDGERS_READ, NULL, false},
+    {HTTP_PUT, "/api/ledgers/{kind}/records/{id}", h_ledger_record_edit, BODY_JSON, KB(64),
+     PERM_LEDGERS_WRITE, "ledger.edit", false},
+    {HTTP_POST, "/api/ledgers/{kind}/records/{id}/actions/{action}", h_ledger_record_act,
+     BODY_JSON, KB(4), PERM_LEDGERS_WRITE, "ledger.act", false},
+    {HTTP_GET, "/api/ledgers/{kind}/records/{id}/history", h_ledger_record_history, BODY_NONE, 0,
+     PERM_LEDGERS_READ, NULL, false},
+
     /* departments */
     {HTTP_GET, "/api/departments", h_departments_list, BODY_NONE, 0, PERM_DEPTS_READ, NULL, false},
     {HTTP_POST, "/api/departments", h_department_create, BODY_JSON, KB(4), PERM_DEPTS_WRITE,

@@ -407,6 +407,86 @@ wg_err store_case_contrib_since(store *s, int64_t after, int limit,
 /* Delete the log rows up to and including seq (applied). */
 wg_err store_case_contrib_trim(store *s, int64_t seq);
 
+
+/* ---- ledgers: kinds as data, entries, history ---- */
+
+#define STORE_KIND_MAX 32
+#define STORE_RECORD_DATA_MAX (24 * 1024)
+
+/* Insert or replace a kind's declaration (JSON text). */
+wg_err store_ledger_kind_put(store *s, const char *code, const char *name, const char *spec,
+                             int64_t now);
+/* WG_ERR_NOT_FOUND when there is no such kind. The spec is copied into a
+ * malloc'ed string the caller frees. */
+wg_err store_ledger_kind_get(store *s, const char *code, char **spec);
+/* Every kind, in code order. */
+wg_err store_ledger_kinds(store *s,
+                          wg_err (*cb)(void *ctx, const char *code, const char *name,
+                                       const char *spec),
+                          void *ctx);
+
+typedef struct {
+    int64_t id;
+    char kind[STORE_KIND_MAX];
+    char grid[STORE_GRID_CODE_MAX];
+    char owner_unit[STORE_NAME_MAX];
+    char owner_person[STORE_LOGIN_MAX];
+    char status[32];
+    char data[STORE_RECORD_DATA_MAX]; /* JSON object */
+    int64_t due_at, done_at;          /* 0: none */
+    int visits;
+    char created_by[STORE_LOGIN_MAX];
+    int64_t created_at, updated_at, version;
+} store_record;
+
+/* Insert r (version 1); sets r->id. */
+wg_err store_record_insert(store *s, store_record *r);
+wg_err store_record_get(store *s, int64_t id, store_record *out);
+/* Write r's mutable columns if the stored version is r->version - 1;
+ * WG_ERR_PRECONDITION when it is not (someone else wrote first). */
+wg_err store_record_update(store *s, const store_record *r);
+
+typedef struct {
+    const char *kind;
+    bool all;                          /* no grid restriction */
+    const char *const *grid_prefixes; /* else: within one of these subtrees */
+    int ngrid;
+    const char *status, *grid; /* filters (NULL: any) */
+    int overdue;               /* -1 any, 1 only not done and past the deadline */
+    int64_t now;
+    int64_t before_id; /* keyset: id < before_id; 0: from the newest */
+    int limit;
+} store_record_filter;
+wg_err store_record_list(store *s, const store_record_filter *f,
+                         wg_err (*cb)(void *ctx, const store_record *r), void *ctx);
+
+typedef struct {
+    int64_t id, record_id, at;
+    char actor[STORE_LOGIN_MAX];
+    char action[32];
+    char from_status[32], to_status[32];
+    char note[1024];
+    char data[4096];
+} store_record_event;
+wg_err store_record_event_add(store *s, store_record_event *ev);
+wg_err store_record_events(store *s, int64_t record_id,
+                           wg_err (*cb)(void *ctx, const store_record_event *ev), void *ctx);
+
+/* One KPI over the entries of a kind created in [from, to) within a grid
+ * subtree: how many match (*count) and the sum of a numeric field over
+ * them (*sum). Conditions left NULL / 0 do not restrict. */
+typedef struct {
+    const char *kind, *grid_prefix;
+    int64_t from, to, now;
+    const char *statuses_json; /* a JSON array of states */
+    const char *field_path;    /* "$.name": equal to field_text, or field_int when text is NULL */
+    const char *field_text;
+    int64_t field_int;
+    bool on_time, overdue, visited;
+    const char *sum_path; /* "$.name" */
+} store_record_agg;
+wg_err store_record_aggregate(store *s, const store_record_agg *q, int64_t *count, double *sum);
+
 /* Per whistled department over whistles made in [from, to): parts, parts
  * acknowledged, acknowledged by their deadline, the sum of seconds to
  * acknowledge, ratings given and their sum. */

@@ -14,6 +14,8 @@ import { startServer, req, adminToken, makeUser, login } from './lib.mjs';
 const ROLES = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff', 'citizen', 'auditor'];
 const STAFF = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member', 'department_staff'];
 const GRID_READERS = [...STAFF, 'auditor'];
+const LEDGER_WRITERS = ['admin', 'leader', 'community_staff', 'grid_chief', 'grid_member'];
+const LEDGER_READERS = [...LEDGER_WRITERS, 'auditor'];
 const square = { type: 'Polygon', coordinates: [[[113.60, 34.73], [113.61, 34.73], [113.61, 34.74], [113.60, 34.74], [113.60, 34.73]]] };
 
 // allow: 'public' (no login needed), 'any' (any logged-in role), or a list.
@@ -69,6 +71,16 @@ const MATRIX = [
   { route: 'GET /api/attachments/{sha}', allow: 'any', path: '/api/attachments/' + '0'.repeat(64) },
   { route: 'GET /api/stats/cases', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'] },
   { route: 'GET /api/stats/whistles', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'] },
+  { route: 'GET /api/ledgers', allow: LEDGER_READERS },
+  { route: 'GET /api/ledgers/{kind}', allow: LEDGER_READERS, path: '/api/ledgers/dispute' },
+  { route: 'PUT /api/ledgers/{kind}', allow: ['admin'], path: '/api/ledgers/dispute', raw: '{}' },
+  { route: 'GET /api/ledgers/{kind}/kpis', allow: LEDGER_READERS, path: '/api/ledgers/dispute/kpis' },
+  { route: 'GET /api/ledgers/{kind}/records', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records' },
+  { route: 'POST /api/ledgers/{kind}/records', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records' },
+  { route: 'GET /api/ledgers/{kind}/records/{id}', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records/1' },
+  { route: 'PUT /api/ledgers/{kind}/records/{id}', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records/1' },
+  { route: 'POST /api/ledgers/{kind}/records/{id}/actions/{action}', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records/1/actions/start' },
+  { route: 'GET /api/ledgers/{kind}/records/{id}/history', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records/1/history' },
   { route: 'GET /api/departments', allow: STAFF },
   { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
 ];

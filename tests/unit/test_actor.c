@@ -27,6 +27,7 @@ static const char *const names[ROLE_COUNT] = {
 #define DISPATCH [PERM_CASES_DISPATCH] = true
 #define VERIFY [PERM_CASES_VERIFY] = true
 #define WHISTLE [PERM_CASES_WHISTLE] = true
+#define LEDGERS [PERM_LEDGERS_READ] = true, [PERM_LEDGERS_WRITE] = true
 static const bool expect[ROLE_COUNT][PERM_COUNT] = {
     [ROLE_ADMIN] = {STAFF,
                     [PERM_USERS_READ] = true,
@@ -37,18 +38,19 @@ static const bool expect[ROLE_COUNT][PERM_COUNT] = {
                     [PERM_GRIDS_WRITE] = true,
                     [PERM_GRIDS_STAFF] = true,
                     REPORT, DISPATCH, WHISTLE,
-                    [PERM_CATALOGUE_WRITE] = true, [PERM_STATS_READ] = true},
+                    [PERM_CATALOGUE_WRITE] = true, [PERM_STATS_READ] = true, LEDGERS},
     [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH,
-                     WHISTLE, [PERM_STATS_READ] = true},
+                     WHISTLE, [PERM_STATS_READ] = true, LEDGERS},
     [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH, VERIFY, WHISTLE,
-                              [PERM_STATS_READ] = true},
-    [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE, [PERM_STATS_READ] = true},
-    [ROLE_GRID_MEMBER] = {STAFF, REPORT, VERIFY},
+                              [PERM_STATS_READ] = true, LEDGERS},
+    [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE, [PERM_STATS_READ] = true, LEDGERS},
+    [ROLE_GRID_MEMBER] = {STAFF, REPORT, VERIFY, LEDGERS},
     [ROLE_DEPARTMENT_STAFF] = {STAFF, [PERM_CASES_HANDLE] = true},
     [ROLE_CITIZEN] = {BASE, REPORT},
     [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true,
-                      [PERM_STATS_READ] = true},
+                      [PERM_STATS_READ] = true, [PERM_LEDGERS_READ] = true},
 };
+#undef LEDGERS
 #undef STAFF
 #undef BASE
 #undef REPORT
@@ -67,6 +69,7 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_CASES_DISPATCH] = "cases_dispatch", [PERM_CASES_HANDLE] = "cases_handle",
     [PERM_CASES_VERIFY] = "cases_verify", [PERM_CASES_WHISTLE] = "cases_whistle",
     [PERM_CATALOGUE_WRITE] = "catalogue_write", [PERM_STATS_READ] = "stats_read",
+    [PERM_LEDGERS_READ] = "ledgers_read", [PERM_LEDGERS_WRITE] = "ledgers_write",
 };
 
 /* An actor with one grant. */
