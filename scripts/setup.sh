@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev
-      libgeos-dev libproj-dev)
+      libgeos-dev libproj-dev libxlsxwriter-dev)
 case "$profile" in
     run) ;;
     check) pkgs+=(libcmocka-dev curl sqlite3) ;;

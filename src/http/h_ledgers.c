@@ -3,6 +3,7 @@
  * actions, history and KPIs.
  */
 #include "core/calendar.h"
+#include "core/ledger_xlsx.h"
 #include "core/ledgers.h"
 #include "http/handlers.h"
 #include "http/server.h"
@@ -141,6 +142,25 @@ static wg_err add_record(void *ctx, const store_record *rec)
                                                                                    : WG_OK;
 }
 
+/* The entries the asker may see (its grid scopes), and the filters of the
+ * query (status, grid, overdue). */
+static void scope_filter(http_req *r, store_record_filter *f, const char **grids)
+{
+    const actor *a = REQ_WHO(r);
+    f->overdue = -1;
+    f->now = (int64_t)time(NULL);
+    for (int i = 0; i < a->ngrants; i++) {
+        const role_grant *g = &a->grants[i];
+        if (g->kind == SCOPE_ALL)
+            f->all = true;
+        else if (g->kind == SCOPE_GRID)
+            grids[f->ngrid++] = g->scope;
+    }
+    f->grid_prefixes = grids;
+    f->status = req_query(r, "status");
+    f->grid = req_query(r, "grid");
+}
+
 /* GET /api/ledgers/{kind}/records?status=&grid=&overdue=&before=&limit= */
 wg_err h_ledger_records(http_req *r)
 {
@@ -148,20 +168,9 @@ wg_err h_ledger_records(http_req *r)
     wg_err e = load_kind(r, &k);
     if (e)
         return e;
-    const actor *a = REQ_WHO(r);
-    store_record_filter f = {.kind = ledger_kind_code(k), .overdue = -1, .limit = 50,
-                             .now = (int64_t)time(NULL)};
+    store_record_filter f = {.kind = ledger_kind_code(k), .limit = 50};
     const char *grids[ACTOR_MAX_GRANTS];
-    for (int i = 0; i < a->ngrants; i++) {
-        const role_grant *g = &a->grants[i];
-        if (g->kind == SCOPE_ALL && actor_can(a, PERM_LEDGERS_READ))
-            f.all = true;
-        else if (g->kind == SCOPE_GRID)
-            grids[f.ngrid++] = g->scope;
-    }
-    f.grid_prefixes = grids;
-    f.status = req_query(r, "status");
-    f.grid = req_query(r, "grid");
+    scope_filter(r, &f, grids);
     const char *v;
     int64_t n;
     bool b;
@@ -384,6 +393,39 @@ wg_err h_ledger_kpis(http_req *r)
         e = reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", ledger_kind_code(k),
                                          "grid", grid ? grid : scope, "from", f, "to", t, "kpis",
                                          kpis));
+    ledger_kind_free(k);
+    return e;
+}
+
+/* GET /api/ledgers/{kind}/export?status=&grid=: the entries the asker may
+ * see as an .xlsx workbook with Chinese headers. */
+wg_err h_ledger_export(http_req *r)
+{
+    ledger_kind *k = NULL;
+    wg_err e = load_kind(r, &k);
+    if (e)
+        return e;
+    store_record_filter f = {0};
+    const char *grids[ACTOR_MAX_GRANTS];
+    scope_filter(r, &f, grids);
+    ledger_env env = env_of(r);
+    const char *tmp = getenv("TMPDIR");
+    char *xlsx = NULL;
+    size_t len = 0;
+    wg_why why = {0};
+    const ledger_kind *kinds[] = {k};
+    e = ledger_xlsx(&env, kinds, 1, &f, tmp && *tmp ? tmp : "/tmp", &xlsx, &len, &why);
+    if (!e) {
+        arena_defer(&r->ar, free, xlsx);
+        char *cd = arena_printf(&r->ar, "attachment; filename=\"%s.xlsx\"", ledger_kind_code(k));
+        if (cd)
+            reply_header(r, "Content-Disposition", cd);
+        e = reply_bytes(r, 200,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx,
+                        len);
+    } else {
+        e = fail_why(r, e, &why);
+    }
     ledger_kind_free(k);
     return e;
 }

@@ -88,5 +88,6 @@ wg_err h_ledger_record_edit(http_req *r);
 wg_err h_ledger_record_act(http_req *r);
 wg_err h_ledger_record_history(http_req *r);
 wg_err h_ledger_kpis(http_req *r);
+wg_err h_ledger_export(http_req *r);
 
 #endif

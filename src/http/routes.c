@@ -115,6 +115,8 @@ const http_route http_routes[] = {
      "ledger.kind.put", false},
     {HTTP_GET, "/api/ledgers/{kind}/kpis", h_ledger_kpis, BODY_NONE, 0, PERM_LEDGERS_READ, NULL,
      false},
+    {HTTP_GET, "/api/ledgers/{kind}/export", h_ledger_export, BODY_NONE, 0, PERM_LEDGERS_READ,
+     NULL, false},
     {HTTP_GET, "/api/ledgers/{kind}/records", h_ledger_records, BODY_NONE, 0, PERM_LEDGERS_READ,
      NULL, false},
     {HTTP_POST, "/api/ledgers/{kind}/records", h_ledger_record_create, BODY_JSON, KB(64),

@@ -3,7 +3,8 @@
 // validation, history, and a new kind added by data alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { startServer, req, login, assertError, tempDir, demoDatabase, DEMO_PASSWORD } from './lib.mjs';
 
 let srv; const tok = {};
@@ -188,4 +189,47 @@ test('a new kind by data alone: declared, entered, acted on, counted', async () 
   assert.deepEqual([k.events.value, k.planted.value, k.trees.value, k.rate.display], [2, 1, 50, '50.0%']);
   const list = await req(srv, 'GET', '/api/ledgers', { token: tok.member });
   assert.ok(list.json.items.some((x) => x.code === 'tree_planting'));
+});
+
+test('a ledger exports as a real .xlsx with Chinese headers and no personal data in clear', async () => {
+  const res = await fetch(srv.url + '/api/ledgers/dispute/export', { headers: { authorization: `Bearer ${tok.leader}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  assert.match(res.headers.get('content-disposition'), /dispute\.xlsx/);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const dir = tempDir();
+  writeFileSync(`${dir}/d.xlsx`, bytes);
+  // Read it back as any spreadsheet program would: unzip, parse the sheet XML.
+  const py = `
+import json, re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = z.namelist()
+ss = re.findall(r'<si><t[^>]*>(.*?)</t></si>', z.read('xl/sharedStrings.xml').decode()) if 'xl/sharedStrings.xml' in names else []
+wb = z.read('xl/workbook.xml').decode()
+sheet = z.read('xl/worksheets/sheet1.xml').decode()
+rows = re.findall(r'<row [^>]*>(.*?)</row>', sheet)
+def val(c):
+    m = re.search(r'<is><t[^>]*>(.*?)</t></is>', c)
+    if m: return m.group(1)
+    m = re.search(r'<v>(.*?)</v>', c)
+    if not m: return None
+    return ss[int(m.group(1))] if 't="s"' in c else float(m.group(1))
+table = [[val(c) for c in re.findall(r'<c [^>]*?(?:/>|>.*?</c>)', r)] for r in rows]
+strings = ss + [v for r in table for v in r if isinstance(v, str)]
+print(json.dumps({'names': re.findall(r'<sheet name="([^"]+)"', wb), 'table': table, 'strings': strings}, ensure_ascii=False))`;
+  const out = spawnSync('python3', ['-c', py, `${dir}/d.xlsx`], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const x = JSON.parse(out.stdout);
+  assert.deepEqual(x.names, ['矛盾纠纷']);
+  const head = x.table[0];
+  for (const h of ['编号', '网格', '状态', '纠纷名称', '纠纷类型', '当事人', '风险等级', '期限', '回访次数']) assert.ok(head.includes(h), h);
+  const all = await req(srv, 'GET', '/api/ledgers/dispute/records?limit=500', { token: tok.leader });
+  assert.equal(x.table.length - 1, all.json.items.length);
+  assert.ok(x.table.slice(1).some((r) => r.includes('调解成功') && r.includes('邻里纠纷')));
+  assert.ok(!x.strings.some((s) => s.includes('王建国') || s.includes('13803710100')), 'no personal data in clear');
+  assert.ok(x.strings.some((s) => s.includes('王**')));
+  // scope: the member's export holds only the member's grid
+  const mine = await fetch(srv.url + '/api/ledgers/dispute/export', { headers: { authorization: `Bearer ${tok.member}` } });
+  assert.equal(mine.status, 200);
+  assert.ok((await mine.arrayBuffer()).byteLength < bytes.length);
 });
