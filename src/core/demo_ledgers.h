@@ -19,4 +19,9 @@ typedef struct {
 wg_err demo_ledgers(store *s, const vault *v, const char *dir, int utc_offset_min,
                     demo_ledgers_result *out, wg_why *why);
 
+/* The indicators declared in `path` (share/indicators.json: definitions,
+ * targets, monthly values), defined or redefined; their values are entered
+ * when the first indicator has none yet. *n gets how many are defined. */
+wg_err demo_indicators(store *s, const char *path, int *n, wg_why *why);
+
 #endif

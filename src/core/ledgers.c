@@ -67,8 +67,11 @@ static bool pairs_ok(const json_t *list)
     json_t *p;
     json_array_foreach(list, i, p)
     {
-        if (json_array_size(p) != 2 || !json_is_string(json_array_get(p, 0)) ||
+        /* [code, label] or [code, label, measure word] (家, 个: for reports) */
+        size_t n = json_array_size(p);
+        if ((n != 2 && n != 3) || !json_is_string(json_array_get(p, 0)) ||
             !json_is_string(json_array_get(p, 1)) ||
+            (n == 3 && !json_is_string(json_array_get(p, 2))) ||
             !ident_ok(json_string_value(json_array_get(p, 0)), 31))
             return false;
     }
@@ -354,24 +357,13 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
+/* "YYYY-MM-DD": the last second of that local day. */
 static bool parse_day(const char *s, int utc_offset_min, int64_t *end_of_day)
 {
-    int y, m, d;
-    char extra;
-    if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || strlen(s) != 10)
+    int64_t day;
+    if (!s || !calendar_parse_date(s, strlen(s), &day))
         return false;
-    static const int md[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > md[m - 1] ||
-        (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
-        return false;
-    /* days from civil (proleptic Gregorian) */
-    int yy = y - (m <= 2);
-    int era = (yy >= 0 ? yy : yy - 399) / 400;
-    int yoe = yy - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    *end_of_day = (days + 1) * 86400 - 1 - (int64_t)utc_offset_min * 60;
+    *end_of_day = (day + 1) * 86400 - 1 - (int64_t)utc_offset_min * 60;
     return true;
 }
 

@@ -429,3 +429,45 @@ wg_err h_ledger_export(http_req *r)
     ledger_kind_free(k);
     return e;
 }
+
+typedef struct {
+    ledger_kind *kinds[64];
+    int n;
+} kinds_ctx;
+
+static wg_err parse_kind(void *ctx, const char *code, const char *name, const char *spec)
+{
+    (void)code;
+    (void)name;
+    kinds_ctx *c = ctx;
+    wg_why why = {0};
+    return c->n < 64 ? ledger_kind_parse(spec, &c->kinds[c->n++], &why) : WG_OK;
+}
+
+/* Every ledger of the grid's subtree in one workbook, a sheet per kind. */
+wg_err h_ledgers_annex(http_req *r, const ledger_env *env, const char *grid)
+{
+    kinds_ctx c = {.n = 0};
+    wg_err e = store_ledger_kinds(req_store(r), parse_kind, &c);
+    if (e && c.n)
+        c.kinds[--c.n] = NULL; /* the one that failed */
+    store_record_filter f = {.overdue = -1, .now = env->now};
+    const char *g[1] = {grid};
+    f.grid_prefixes = g;
+    f.ngrid = 1;
+    const char *tmp = getenv("TMPDIR");
+    char *xlsx = NULL;
+    size_t len = 0;
+    wg_why why = {0};
+    if (!e)
+        e = ledger_xlsx(env, (const ledger_kind *const *)c.kinds, c.n, &f,
+                        tmp && *tmp ? tmp : "/tmp", &xlsx, &len, &why);
+    for (int i = 0; i < c.n; i++)
+        ledger_kind_free(c.kinds[i]);
+    if (e)
+        return fail_why(r, e, &why);
+    arena_defer(&r->ar, free, xlsx);
+    reply_header(r, "Content-Disposition", "attachment; filename=\"ledgers.xlsx\"");
+    return reply_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       xlsx, len);
+}

@@ -7,6 +7,7 @@
 #ifndef WG_HANDLERS_H
 #define WG_HANDLERS_H
 
+#include "core/ledgers.h"
 #include "http/req.h"
 #include "store/store.h"
 
@@ -89,5 +90,14 @@ wg_err h_ledger_record_act(http_req *r);
 wg_err h_ledger_record_history(http_req *r);
 wg_err h_ledger_kpis(http_req *r);
 wg_err h_ledger_export(http_req *r);
+
+/* indicators (h_indicators.c) */
+wg_err h_indicators(http_req *r);
+wg_err h_indicator_put(http_req *r);
+wg_err h_indicator_value(http_req *r);
+wg_err h_indicator_value_history(http_req *r);
+wg_err h_report_summary(http_req *r);
+/* The ledgers of a grid's subtree as one .xlsx (the report's annex). */
+wg_err h_ledgers_annex(http_req *r, const ledger_env *env, const char *grid);
 
 #endif

@@ -130,6 +130,18 @@ const http_route http_routes[] = {
     {HTTP_GET, "/api/ledgers/{kind}/records/{id}/history", h_ledger_record_history, BODY_NONE, 0,
      PERM_LEDGERS_READ, NULL, false},
 
+    /* indicators and targets */
+    {HTTP_GET, "/api/indicators", h_indicators, BODY_NONE, 0, PERM_STATS_READ, NULL, false},
+    {HTTP_PUT, "/api/indicators/{code}", h_indicator_put, BODY_JSON, KB(16),
+     PERM_INDICATORS_WRITE, "indicator.put", false},
+    {HTTP_POST, "/api/indicators/{code}/values", h_indicator_value, BODY_JSON, KB(4),
+     PERM_INDICATORS_WRITE, "indicator.value", false},
+    {HTTP_GET, "/api/indicators/{code}/values/{period}", h_indicator_value_history, BODY_NONE, 0,
+     PERM_STATS_READ, NULL, false},
+
+    {HTTP_GET, "/api/reports/summary", h_report_summary, BODY_NONE, 0, PERM_STATS_READ, NULL,
+     false},
+
     /* departments */
     {HTTP_GET, "/api/departments", h_departments_list, BODY_NONE, 0, PERM_DEPTS_READ, NULL, false},
     {HTTP_POST, "/api/departments", h_department_create, BODY_JSON, KB(4), PERM_DEPTS_WRITE,

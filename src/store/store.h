@@ -487,6 +487,51 @@ typedef struct {
 } store_record_agg;
 wg_err store_record_aggregate(store *s, const store_record_agg *q, int64_t *count, double *sum);
 
+
+/* ---- indicators: definitions, yearly targets, values per period ---- */
+
+typedef struct {
+    char code[STORE_KIND_MAX];
+    char name[STORE_NAME_MAX];
+    char unit[32];
+    char period[8];    /* month | quarter | year */
+    char direction[8]; /* higher | lower */
+    char cumulate[8];  /* sum | mean | last: how the year so far is made */
+    char source[96];   /* manual | ledger:<kind>:<kpi> | cases:<rate> */
+    char section[32];  /* the report's paragraph: economy, employment, environment, ... */
+    int position;
+    char note[256];
+    int64_t updated_at;
+} store_indicator;
+
+typedef struct {
+    int64_t id;
+    char code[STORE_KIND_MAX];
+    char period[12];
+    double value;
+    char source_note[256];
+    char reason[256];
+    char entered_by[STORE_LOGIN_MAX];
+    int64_t entered_at;
+} store_indicator_value;
+
+wg_err store_indicator_put(store *s, const store_indicator *d);
+wg_err store_indicator_get(store *s, const char *code, store_indicator *out);
+/* In position, then code order. */
+wg_err store_indicators(store *s, wg_err (*cb)(void *ctx, const store_indicator *d), void *ctx);
+wg_err store_indicator_target_put(store *s, const char *code, int year, double target);
+/* WG_ERR_NOT_FOUND when the year has no target. */
+wg_err store_indicator_target(store *s, const char *code, int year, double *target);
+wg_err store_indicator_value_add(store *s, store_indicator_value *v);
+/* The current value of each period of `code` whose period starts with
+ * prefix ("2023" for a year's), in period order. */
+wg_err store_indicator_values(store *s, const char *code, const char *prefix,
+                              wg_err (*cb)(void *ctx, const store_indicator_value *v), void *ctx);
+/* Every row of one period, oldest first: the value and its corrections. */
+wg_err store_indicator_period_rows(store *s, const char *code, const char *period,
+                                   wg_err (*cb)(void *ctx, const store_indicator_value *v),
+                                   void *ctx);
+
 /* Per whistled department over whistles made in [from, to): parts, parts
  * acknowledged, acknowledged by their deadline, the sum of seconds to
  * acknowledge, ratings given and their sum. */

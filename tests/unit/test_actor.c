@@ -38,9 +38,10 @@ static const bool expect[ROLE_COUNT][PERM_COUNT] = {
                     [PERM_GRIDS_WRITE] = true,
                     [PERM_GRIDS_STAFF] = true,
                     REPORT, DISPATCH, WHISTLE,
-                    [PERM_CATALOGUE_WRITE] = true, [PERM_STATS_READ] = true, LEDGERS},
+                    [PERM_CATALOGUE_WRITE] = true, [PERM_STATS_READ] = true, LEDGERS,
+                    [PERM_INDICATORS_WRITE] = true},
     [ROLE_LEADER] = {STAFF, [PERM_GRIDS_WRITE] = true, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH,
-                     WHISTLE, [PERM_STATS_READ] = true, LEDGERS},
+                     WHISTLE, [PERM_STATS_READ] = true, LEDGERS, [PERM_INDICATORS_WRITE] = true},
     [ROLE_COMMUNITY_STAFF] = {STAFF, [PERM_GRIDS_STAFF] = true, REPORT, DISPATCH, VERIFY, WHISTLE,
                               [PERM_STATS_READ] = true, LEDGERS},
     [ROLE_GRID_CHIEF] = {STAFF, REPORT, VERIFY, WHISTLE, [PERM_STATS_READ] = true, LEDGERS},
@@ -70,6 +71,7 @@ static const char *const perm_names[PERM_COUNT] = {
     [PERM_CASES_VERIFY] = "cases_verify", [PERM_CASES_WHISTLE] = "cases_whistle",
     [PERM_CATALOGUE_WRITE] = "catalogue_write", [PERM_STATS_READ] = "stats_read",
     [PERM_LEDGERS_READ] = "ledgers_read", [PERM_LEDGERS_WRITE] = "ledgers_write",
+    [PERM_INDICATORS_WRITE] = "indicators_write",
 };
 
 /* An actor with one grant. */
