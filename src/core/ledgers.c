@@ -5,6 +5,7 @@
 #include "core/ledgers.h"
 #include "core/calendar.h"
 #include "core/pii.h"
+#include "util/csv.h"
 #include "util/strparse.h"
 
 #include <math.h>
@@ -889,5 +890,191 @@ wg_err ledger_kpis(const ledger_env *env, const ledger_kind *k, const char *grid
         json_object_set_new(res, name, entry);
     }
     *out = res;
+    return WG_OK;
+}
+
+/* ---- CSV import ---- */
+
+#define IMPORT_MAX_ROWS 10000
+#define IMPORT_MAX_ERRORS 100
+
+typedef struct {
+    const ledger_env *env;
+    const ledger_kind *k;
+    const json_t *cols[CSV_MAX_FIELDS]; /* the field of each column; NULL: a common column */
+    const char *common[CSV_MAX_FIELDS]; /* grid | owner_unit | owner_person */
+    int ncols;
+    int imported, rows;
+    json_t *errors;
+    wg_err fatal;
+} import_ctx;
+
+static void import_error(import_ctx *c, int line, const char *field, const char *msg)
+{
+    if (json_array_size(c->errors) < IMPORT_MAX_ERRORS)
+        json_array_append_new(c->errors, json_pack("{s:i, s:s?, s:s}", "line", line, "field", field,
+                                                   "message", msg));
+}
+
+static int header(import_ctx *c, int line, int n, char **f)
+{
+    static const char *const common[][2] = {
+        {"grid", "网格"}, {"owner_unit", "责任单位"}, {"owner_person", "责任人"}};
+    c->ncols = n;
+    for (int i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < WG_ARRAY_LEN(common) && !found; j++)
+            if (strcmp(f[i], common[j][0]) == 0 || strcmp(f[i], common[j][1]) == 0) {
+                c->common[i] = common[j][0];
+                found = true;
+            }
+        size_t k;
+        json_t *fd;
+        json_array_foreach(json_object_get(c->k->spec, "fields"), k, fd) if (
+            !found && (strcmp(f[i], str(fd, "name")) == 0 || strcmp(f[i], str(fd, "label")) == 0))
+        {
+            c->cols[i] = fd;
+            found = true;
+        }
+        if (!found) {
+            char m[256];
+            snprintf(m, sizeof(m), "no column \"%.100s\" in %s", f[i], c->k->code);
+            import_error(c, line, f[i], m);
+        }
+    }
+    return 0;
+}
+
+/* A cell as the JSON value its field takes. */
+static json_t *cell_value(const json_t *fd, const char *v)
+{
+    const char *type = str(fd, "type");
+    if (is_numeric_type(type)) {
+        char *end = NULL;
+        double x = strtod(v, &end);
+        return end && end != v && *end == '\0' ? json_real(x) : json_string(v);
+    }
+    if (strcmp(type, "bool") == 0) {
+        if (strcmp(v, "是") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+            return json_true();
+        if (strcmp(v, "否") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+            return json_false();
+        return json_string(v);
+    }
+    if (strcmp(type, "enum") == 0) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(fd, "values"), i, p) if (
+            strcmp(json_string_value(json_array_get(p, 1)), v) == 0) return json_deep_copy(
+            json_array_get(p, 0));
+        return json_string(v);
+    }
+    if (strcmp(type, "person") == 0) {
+        json_t *list = json_array();
+        char buf[CSV_FIELD_MAX];
+        snprintf(buf, sizeof(buf), "%s", v);
+        /* people are separated by "；" or ";" (split on the whole
+         * sequence: the bytes of "；" occur inside other characters) */
+        for (char *tok = buf, *next; tok; tok = next) {
+            char *a = strstr(tok, "；"), *b = strchr(tok, ';');
+            char *cut = a && (!b || a < b) ? a : b;
+            next = cut ? cut + (cut == a ? strlen("；") : 1) : NULL;
+            if (cut)
+                *cut = '\0';
+            while (*tok == ' ')
+                tok++;
+            char *sp = strrchr(tok, ' ');
+            if (sp)
+                *sp = '\0';
+            json_t *one = !*tok ? NULL
+                          : sp  ? json_pack("{s:s, s:s}", "name", tok, "phone", sp + 1)
+                                : json_pack("{s:s}", "name", tok);
+            if (*tok && !one) { /* not UTF-8 */
+                json_decref(list);
+                return NULL;
+            }
+            if (one)
+                json_array_append_new(list, one);
+        }
+        if (!json_is_true(json_object_get(fd, "multiple")) && json_array_size(list) == 1) {
+            json_t *one = json_incref(json_array_get(list, 0));
+            json_decref(list);
+            return one;
+        }
+        return list;
+    }
+    return json_string(v);
+}
+
+static int import_row(void *ctx, int line, int n, char **f)
+{
+    import_ctx *c = ctx;
+    if (c->fatal)
+        return 1;
+    if (c->rows++ == 0)
+        return header(c, line, n, f);
+    if (c->rows > IMPORT_MAX_ROWS + 1) {
+        import_error(c, line, NULL, "at most 10000 rows per import");
+        return 1;
+    }
+    if (n != c->ncols) {
+        char m[128];
+        snprintf(m, sizeof(m), "%d columns, the header has %d", n, c->ncols);
+        import_error(c, line, NULL, m);
+        return 0;
+    }
+    json_t *in = json_object(), *fields = json_object();
+    for (int i = 0; i < n; i++) {
+        if (!*f[i])
+            continue;
+        json_t *v = c->common[i] ? json_string(f[i]) : c->cols[i] ? cell_value(c->cols[i], f[i])
+                                                                  : json_null();
+        const char *name = c->common[i] ? c->common[i] : c->cols[i] ? str(c->cols[i], "name") : "";
+        if (!v) { /* jansson takes only UTF-8 */
+            import_error(c, line, name, "is not UTF-8 text");
+            json_decref(in);
+            json_decref(fields);
+            return 0;
+        }
+        if (c->common[i])
+            json_object_set_new(in, name, v);
+        else if (c->cols[i])
+            json_object_set_new(fields, name, v);
+        else
+            json_decref(v);
+    }
+    json_object_set_new(in, "fields", fields);
+    store_record *r = malloc(sizeof(*r));
+    wg_why why = {0};
+    wg_err e = r ? ledger_record_create(c->env, c->k, in, r, &why) : WG_ERR_NOMEM;
+    if (e == WG_ERR_INVALID || e == WG_ERR_FORBIDDEN || e == WG_ERR_BAD_REQUEST ||
+        e == WG_ERR_TOO_LARGE)
+        import_error(c, line, why.field, why.msg[0] ? why.msg : wg_strerror(e));
+    else if (e)
+        c->fatal = e;
+    else
+        c->imported++;
+    free(r);
+    json_decref(in);
+    return 0;
+}
+
+wg_err ledger_import_csv(const ledger_env *env, const ledger_kind *k, const char *buf, size_t len,
+                         int *imported, json_t **errors)
+{
+    import_ctx c = {.env = env, .k = k, .errors = json_array()};
+    if (!c.errors)
+        return WG_ERR_NOMEM;
+    wg_err e = csv_each(buf, len, import_row, &c);
+    if (e == WG_ERR_INVALID)
+        import_error(&c, 0, NULL, "this is not valid CSV (an unclosed quote?)");
+    else if (e || c.fatal) {
+        json_decref(c.errors);
+        return e ? e : c.fatal;
+    }
+    if (c.rows == 0)
+        import_error(&c, 1, NULL, "no header row");
+    *imported = c.imported;
+    *errors = c.errors;
     return WG_OK;
 }

@@ -74,6 +74,15 @@ wg_err ledger_record_edit(const ledger_env *env, const ledger_kind *k, store_rec
 wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_record *r,
                          const char *action, const char *note, wg_why *why);
 
+/* Import entries from CSV (UTF-8, RFC 4180): a header row naming the
+ * columns (grid, owner_unit, owner_person and the kind's fields, by name or
+ * by Chinese label), then one entry per row. Enums by code or label, bools
+ * as 是/否 or true/false, people as "姓名 电话" separated by "；". Every row
+ * is checked; *errors gets [{"line", "field", "message"}] (empty when all
+ * rows are good) and the caller keeps or rolls back the whole import. */
+wg_err ledger_import_csv(const ledger_env *env, const ledger_kind *k, const char *buf, size_t len,
+                         int *imported, json_t **errors);
+
 /* May the actor see / change this entry (a grid scope containing it)? */
 bool ledger_record_visible(const actor *who, const store_record *r);
 

@@ -471,3 +471,33 @@ wg_err h_ledgers_annex(http_req *r, const ledger_env *env, const char *grid)
     return reply_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        xlsx, len);
 }
+
+/* POST /api/ledgers/{kind}/import (text/csv): all rows or none; every bad
+ * row is reported with its line. */
+wg_err h_ledger_import(http_req *r)
+{
+    ledger_kind *k = NULL;
+    wg_err e = load_kind(r, &k);
+    if (e)
+        return e;
+    ledger_env env = env_of(r);
+    int imported = 0;
+    json_t *errors = NULL;
+    e = ledger_import_csv(&env, k, r->body ? r->body : "", r->body_len, &imported, &errors);
+    ledger_kind_free(k);
+    if (e)
+        return e;
+    size_t bad = json_array_size(errors);
+    if (bad) {
+        const json_t *first = json_array_get(errors, 0);
+        r->err_details = json_pack("{s:o}", "errors", errors);
+        arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
+        return req_fail(r, WG_ERR_INVALID, "csv",
+                        "%zu problem(s), nothing imported; the first, line %d: %s", bad,
+                        (int)json_integer_value(json_object_get(first, "line")),
+                        json_string_value(json_object_get(first, "message")));
+    }
+    json_decref(errors);
+    r->audit_detail = arena_printf(&r->ar, "%d entries", imported);
+    return reply_json(r, 201, json_pack("{s:i}", "imported", imported));
+}

@@ -90,6 +90,7 @@ wg_err h_ledger_record_act(http_req *r);
 wg_err h_ledger_record_history(http_req *r);
 wg_err h_ledger_kpis(http_req *r);
 wg_err h_ledger_export(http_req *r);
+wg_err h_ledger_import(http_req *r);
 
 /* indicators (h_indicators.c) */
 wg_err h_indicators(http_req *r);

@@ -117,6 +117,8 @@ const http_route http_routes[] = {
      false},
     {HTTP_GET, "/api/ledgers/{kind}/export", h_ledger_export, BODY_NONE, 0, PERM_LEDGERS_READ,
      NULL, false},
+    {HTTP_POST, "/api/ledgers/{kind}/import", h_ledger_import, BODY_RAW, 8 * WG_MIB,
+     PERM_LEDGERS_WRITE, "ledger.import", false},
     {HTTP_GET, "/api/ledgers/{kind}/records", h_ledger_records, BODY_NONE, 0, PERM_LEDGERS_READ,
      NULL, false},
     {HTTP_POST, "/api/ledgers/{kind}/records", h_ledger_record_create, BODY_JSON, KB(64),

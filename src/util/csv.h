@@ -14,8 +14,8 @@
 #include "util/common.h"
 #include "util/err.h"
 
-#define CSV_MAX_FIELDS 16
-#define CSV_FIELD_MAX 512
+#define CSV_MAX_FIELDS 32
+#define CSV_FIELD_MAX 16384
 
 /* Called for each row with its fields (NUL-terminated, "" when empty) and
  * the line it starts on; non-zero stops the parse. */

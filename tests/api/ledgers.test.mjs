@@ -233,3 +233,34 @@ print(json.dumps({'names': re.findall(r'<sheet name="([^"]+)"', wb), 'table': ta
   assert.equal(mine.status, 200);
   assert.ok((await mine.arrayBuffer()).byteLength < bytes.length);
 });
+
+test('CSV import: all rows or none, each bad row reported with its line', async () => {
+  const imp = (csv, who = 'member') => req(srv, 'POST', '/api/ledgers/dispute/import', { token: tok[who], body: csv, raw: true, headers: { 'content-type': 'text/csv' } });
+  const count = async () => (await req(srv, 'GET', '/api/ledgers/dispute/records?limit=500', { token: tok.leader })).json.items.length;
+  const before = await count();
+  const bad = [
+    'grid,纠纷名称,occurred_on,纠纷类型,风险等级,当事人,people',
+    `${MEMBER_GRID},噪音扰民,2026-11-01,邻里纠纷,黄色（就地化解）,张三 13800138000；李四,2`,
+    `${MEMBER_GRID},,2026-11-02,neighbour,yellow,,1`,
+    `${MEMBER_GRID},欠薪,2026-11-31,labour,red,王五,3`,
+    `${MEMBER_GRID},"含逗号,的名称",2026-11-03,contract,orange,,many`,
+  ].join('\n');
+  const r = await imp(bad);
+  assertError(r, 422, 'invalid', 'csv');
+  assert.deepEqual(r.json.error.details.errors.map((e) => [e.line, e.field]), [[3, 'title'], [4, 'occurred_on'], [5, 'people']]);
+  assert.equal(await count(), before, 'nothing imported');
+  const good = [
+    'grid,title,occurred_on,dispute_type,risk,parties,owner_unit',
+    `${MEMBER_GRID},噪音扰民,2026-11-01,邻里纠纷,yellow,张三 13800138000；李四,汝河小区社区`,
+    `${MEMBER_GRID},"含逗号,的名称",2026-11-03,contract,orange,,汝河小区社区`,
+  ].join('\r\n') + '\r\n';
+  const ok = await imp(good);
+  assert.equal(ok.status, 201, ok.text);
+  assert.equal(ok.json.imported, 2);
+  assert.equal(await count(), before + 2);
+  const list = await req(srv, 'GET', '/api/ledgers/dispute/records?limit=2', { token: tok.member });
+  assert.deepEqual(list.json.items.map((e) => e.fields.title), ['含逗号,的名称', '噪音扰民']);
+  assert.equal(list.json.items[1].fields.parties, '张*（138****8000），李*');
+  assertError(await imp('grid,colour\n1,2\n'), 422, 'invalid', 'csv');
+  assertError(await imp('grid,title\n"unclosed,x\n'), 422, 'invalid', 'csv');
+});

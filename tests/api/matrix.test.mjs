@@ -76,6 +76,7 @@ const MATRIX = [
   { route: 'PUT /api/ledgers/{kind}', allow: ['admin'], path: '/api/ledgers/dispute', raw: '{}' },
   { route: 'GET /api/ledgers/{kind}/kpis', allow: LEDGER_READERS, path: '/api/ledgers/dispute/kpis' },
   { route: 'GET /api/ledgers/{kind}/export', allow: LEDGER_READERS, path: '/api/ledgers/dispute/export' },
+  { route: 'POST /api/ledgers/{kind}/import', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/import', raw: 'grid\n' },
   { route: 'GET /api/ledgers/{kind}/records', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records' },
   { route: 'POST /api/ledgers/{kind}/records', allow: LEDGER_WRITERS, path: '/api/ledgers/dispute/records' },
   { route: 'GET /api/ledgers/{kind}/records/{id}', allow: LEDGER_READERS, path: '/api/ledgers/dispute/records/1' },
