@@ -46,8 +46,8 @@ static const unsigned perm_roles[PERM_COUNT] = {
     [PERM_CASES_DISPATCH] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF),
     [PERM_CASES_HANDLE] = R(ROLE_DEPARTMENT_STAFF),
     [PERM_CASES_VERIFY] = R(ROLE_COMMUNITY_STAFF) | R(ROLE_GRID_CHIEF) | R(ROLE_GRID_MEMBER),
-    [PERM_CASES_WHISTLE] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
-                           R(ROLE_GRID_CHIEF),
+    [PERM_CASES_WHISTLE] =
+        R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) | R(ROLE_GRID_CHIEF),
     [PERM_CATALOGUE_WRITE] = R(ROLE_ADMIN),
     [PERM_STATS_READ] = R(ROLE_ADMIN) | R(ROLE_LEADER) | R(ROLE_COMMUNITY_STAFF) |
                         R(ROLE_GRID_CHIEF) | R(ROLE_AUDITOR),
@@ -82,9 +82,12 @@ scope_kind actor_role_scope_kind(role_id r)
 const char *actor_scope_kind_name(scope_kind k)
 {
     switch (k) {
-    case SCOPE_ALL: return "all";
-    case SCOPE_GRID: return "grid";
-    case SCOPE_DEPARTMENT: return "department";
+    case SCOPE_ALL:
+        return "all";
+    case SCOPE_GRID:
+        return "grid";
+    case SCOPE_DEPARTMENT:
+        return "department";
     }
     return "all";
 }
@@ -93,6 +96,17 @@ static bool grant_holds(const role_grant *g, perm_id p)
 {
     return (unsigned)p < PERM_COUNT && (unsigned)g->role < ROLE_COUNT &&
            (perm_roles[p] & R(g->role));
+}
+
+const char *actor_grid_scope(const actor *a, perm_id p)
+{
+    for (int i = 0; i < a->ngrants; i++)
+        if (a->grants[i].kind == SCOPE_ALL && grant_holds(&a->grants[i], p))
+            return "";
+    for (int i = 0; i < a->ngrants; i++)
+        if (a->grants[i].kind == SCOPE_GRID && grant_holds(&a->grants[i], p))
+            return a->grants[i].scope;
+    return "\x7f"; /* matches no grid code */
 }
 
 bool actor_can(const actor *a, perm_id p)

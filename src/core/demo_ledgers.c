@@ -103,7 +103,10 @@ static wg_err entry(seed *sd, const char *kind, int i, int day, json_t *fields,
         json_decref(fields);
         return e;
     }
-    ledger_env env = {.s = sd->s, .v = sd->v, .who = &sd->who, .now = T2023 + day * DAY + 9 * 3600,
+    ledger_env env = {.s = sd->s,
+                      .v = sd->v,
+                      .who = &sd->who,
+                      .now = T2023 + day * DAY + 9 * 3600,
                       .utc_offset_min = sd->utc_offset_min};
     json_t *in = json_pack("{s:s, s:s, s:o}", "grid", sd->grids.codes[(i * 37) % sd->grids.n],
                            "owner_unit", owner_unit, "fields", fields);
@@ -132,11 +135,11 @@ static void day_name(int day, char out[16])
     snprintf(out, 16, "2023-%02d-%02d", (m + 1) % 100, (day + 1) % 100);
 }
 
-static const char *const dispute_types[] = {"neighbour", "family", "labour", "property_management",
-                                            "contract", "damages"};
-static const char *const dispute_titles[] = {"楼上漏水邻里纠纷", "赡养老人家庭纠纷", "装修工资拖欠",
-                                             "物业费收缴纠纷", "房屋租赁合同纠纷",
-                                             "电动车碰撞赔偿纠纷"};
+static const char *const dispute_types[] = {"neighbour",           "family",   "labour",
+                                            "property_management", "contract", "damages"};
+static const char *const dispute_titles[] = {"楼上漏水邻里纠纷", "赡养老人家庭纠纷",
+                                             "装修工资拖欠",     "物业费收缴纠纷",
+                                             "房屋租赁合同纠纷", "电动车碰撞赔偿纠纷"};
 
 static wg_err disputes(seed *sd)
 {
@@ -151,9 +154,9 @@ static wg_err disputes(seed *sd)
         int day = 2 + i * 115 / 199;
         char occurred[16];
         day_name(day, occurred);
-        json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s}]}",
-                              "title", dispute_titles[i % 6], "occurred_on", occurred,
-                              "dispute_type", dispute_types[i % 6], "people", 2 + i % 4, "risk",
+        json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "title",
+                              dispute_titles[i % 6], "occurred_on", occurred, "dispute_type",
+                              dispute_types[i % 6], "people", 2 + i % 4, "risk",
                               i % 17 == 0 ? "orange" : "yellow", "organisation",
                               "汝河路街道人民调解委员会", "method", "people", "parties", "name",
                               "王建国", "phone", "13803710100", "name", "李秀英");
@@ -186,16 +189,16 @@ static wg_err inspections(seed *sd)
     static const struct {
         const char *type;
         int n;
-    } seen[] = {{"construction_site", 6}, {"restaurant", 320}, {"car_4s", 39},
-                {"boiler", 1},          {"garbage_station", 4}, {"door_window", 18},
-                {"dry_cleaner", 12},    {"print_shop", 19}};
+    } seen[] = {
+        {"construction_site", 6}, {"restaurant", 320}, {"car_4s", 39},      {"boiler", 1},
+        {"garbage_station", 4},   {"door_window", 18}, {"dry_cleaner", 12}, {"print_shop", 19}};
     static const char *const done[] = {"start", "finish", NULL};
     wg_err e = WG_OK;
     for (size_t i = 0; i < WG_ARRAY_LEN(seen) && !e; i++) {
         json_t *f = json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "campaign", "大气污染防治专项检查",
                               "place_type", seen[i].type, "places_inspected", seen[i].n, "passed",
-                              seen[i].n - seen[i].n / 10, "problems_found", seen[i].n / 10,
-                              "fixed", seen[i].n / 10);
+                              seen[i].n - seen[i].n / 10, "problems_found", seen[i].n / 10, "fixed",
+                              seen[i].n / 10);
         e = entry(sd, "inspection", (int)i, 60 + (int)i * 5, f, "汝河路街道环保所", done);
     }
     return e;
@@ -217,14 +220,15 @@ static wg_err others(seed *sd)
     for (int i = 0; i < 20 && !e; i++)
         e = entry(sd, "gas_user", i, 5 + i * 5,
                   json_pack("{s:{s:s}, s:s, s:s, s:s, s:b}", "user", "name",
-                            i % 2 ? "张记餐馆" : "赵丽", "user_type", i % 2 ? "business" : "resident",
-                            "address", "汝河路", "supplier", "郑州华润燃气", "letter_signed",
-                            i % 5 != 0),
+                            i % 2 ? "张记餐馆" : "赵丽", "user_type",
+                            i % 2 ? "business" : "resident", "address", "汝河路", "supplier",
+                            "郑州华润燃气", "letter_signed", i % 5 != 0),
                   "汝河路街道安监站", inspected);
     for (int i = 0; i < 5 && !e; i++)
         e = entry(sd, "risk_point", i, 20 + i * 15,
-                  json_pack("{s:s, s:s, s:s}", "risk_type", i % 2 ? "problem_estate" : "transition_fee",
-                            "subject", i % 2 ? "某小区延期交房" : "安置房过渡费发放", "level",
+                  json_pack("{s:s, s:s, s:s}", "risk_type",
+                            i % 2 ? "problem_estate" : "transition_fee", "subject",
+                            i % 2 ? "某小区延期交房" : "安置房过渡费发放", "level",
                             i == 0 ? "orange" : "yellow"),
                   "汝河路街道信访办", none);
     static const char *const signed_[] = {"sign", NULL};
@@ -308,8 +312,9 @@ wg_err demo_indicators(store *s, const char *path, int *n, wg_why *why)
         return wg_fail(why, WG_ERR_IO, NULL, "%s: %s (line %d)", path, je.text, je.line);
     const json_t *list = json_object_get(doc, "indicators");
     const char *note = json_string_value(json_object_get(doc, "source_note"));
-    wg_err e = json_is_array(list) ? WG_OK
-                                   : wg_fail(why, WG_ERR_INVALID, NULL, "%s: no \"indicators\"", path);
+    wg_err e = json_is_array(list)
+                   ? WG_OK
+                   : wg_fail(why, WG_ERR_INVALID, NULL, "%s: no \"indicators\"", path);
     bool enter = true;
     size_t i;
     json_t *d;

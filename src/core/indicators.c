@@ -58,7 +58,8 @@ wg_err indicator_define(store *s, const json_t *in, int64_t now, wg_why *why)
         return wg_fail(why, WG_ERR_INVALID, "name", "'name' is required");
     if (json_object_get(in, "unit") && !copy(d.unit, sizeof(d.unit), str(in, "unit")))
         return wg_fail(why, WG_ERR_INVALID, "unit", "'unit' is text of at most 31 bytes");
-    if (!one_of(str(in, "period"), periods, 3) || !copy(d.period, sizeof(d.period), str(in, "period")))
+    if (!one_of(str(in, "period"), periods, 3) ||
+        !copy(d.period, sizeof(d.period), str(in, "period")))
         return wg_fail(why, WG_ERR_INVALID, "period", "'period' is month, quarter or year");
     if (!one_of(str(in, "direction"), directions, 2) ||
         !copy(d.direction, sizeof(d.direction), str(in, "direction")))
@@ -143,8 +144,8 @@ static wg_err count_rows(void *ctx, const store_indicator_value *v)
 }
 
 wg_err indicator_enter(store *s, const char *code, const char *period, double value,
-                       const char *source_note, const char *reason, const char *who,
-                       int64_t now, bool *corrected, wg_why *why)
+                       const char *source_note, const char *reason, const char *who, int64_t now,
+                       bool *corrected, wg_why *why)
 {
     store_indicator d;
     wg_err e = store_indicator_get(s, code, &d);
@@ -153,8 +154,8 @@ wg_err indicator_enter(store *s, const char *code, const char *period, double va
     if (e)
         return e;
     if (strcmp(d.source, "manual") != 0)
-        return wg_fail(why, WG_ERR_CONFLICT, "value", "%s is computed from %s, not entered",
-                       code, d.source);
+        return wg_fail(why, WG_ERR_CONFLICT, "value", "%s is computed from %s, not entered", code,
+                       d.source);
     if (!period_ok(d.period, period))
         return wg_fail(why, WG_ERR_INVALID, "period", "'period' of %s is %s", code,
                        strcmp(d.period, "month") == 0     ? "YYYY-MM"
@@ -259,7 +260,8 @@ static wg_err computed(const ledger_env *env, const store_indicator *d, const ch
     int y = atoi(upto), m = atoi(upto + 5);
     char a[32], b[32];
     snprintf(a, sizeof(a), "%04d-01-01", y % 10000);
-    snprintf(b, sizeof(b), "%04d-%02d-01", (m == 12 ? y + 1 : y) % 10000, (m == 12 ? 1 : m + 1) % 100);
+    snprintf(b, sizeof(b), "%04d-%02d-01", (m == 12 ? y + 1 : y) % 10000,
+             (m == 12 ? 1 : m + 1) % 100);
     int64_t from = 0, to = 0;
     if (!calendar_parse_iso(a, strlen(a), env->utc_offset_min, &from, NULL) ||
         !calendar_parse_iso(b, strlen(b), env->utc_offset_min, &to, NULL))
@@ -329,7 +331,8 @@ static wg_err add_indicator(void *ctx, const store_indicator *d)
     wg_err e = year_so_far(c->env, d, c->grid, c->to, periods, &now_v, &have, c->why);
     if (!e)
         e = year_so_far(c->env, d, c->grid, c->prev, NULL, &prev_v, &have_prev, c->why);
-    bool has_target = !e && store_indicator_target(c->env->s, d->code, atoi(c->to), &target) == WG_OK;
+    bool has_target =
+        !e && store_indicator_target(c->env->s, d->code, atoi(c->to), &target) == WG_OK;
     if (e) {
         json_decref(periods);
         return e;
@@ -344,8 +347,7 @@ static wg_err add_indicator(void *ctx, const store_indicator *d)
         have && have_prev && prev_v != 0 ? ratio((now_v - prev_v) / fabs(prev_v)) : json_null(),
         "target", has_target ? json_real(target) : json_null(), "completion",
         have && has_target && target != 0 ? ratio(now_v / target) : json_null(), "target_met",
-        have && has_target ? json_boolean(higher ? now_v >= target : now_v <= target)
-                           : json_null(),
+        have && has_target ? json_boolean(higher ? now_v >= target : now_v <= target) : json_null(),
         "periods", periods);
     json_object_set_new(j, "section", json_string(d->section));
     json_object_set_new(j, "position", json_integer(d->position));
@@ -357,8 +359,8 @@ wg_err indicators_view(const ledger_env *env, const char *grid, const char *to, 
 {
     int y, m;
     char extra;
-    if (!to || strlen(to) != 7 || sscanf(to, "%4d-%2d%c", &y, &m, &extra) != 2 || m < 1 ||
-        m > 12 || y < 1901)
+    if (!to || strlen(to) != 7 || sscanf(to, "%4d-%2d%c", &y, &m, &extra) != 2 || m < 1 || m > 12 ||
+        y < 1901)
         return wg_fail(why, WG_ERR_BAD_REQUEST, "to", "'to' is a month YYYY-MM");
     view_ctx c = {.env = env, .grid = grid, .to = to, .items = json_array(), .why = why};
     snprintf(c.prev, sizeof(c.prev), "%04d-%02d", (y - 1) % 10000, m % 100);

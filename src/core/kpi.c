@@ -439,8 +439,8 @@ static bool cuts(const dim *dm, const char *p)
 }
 
 wg_err kpi_query(kpi *k, const char *group, const char *grid_prefix, int64_t from, int64_t to,
-                 int64_t now, bool *answered,
-                 wg_err (*cb)(void *ctx, const store_case_stats *row), void *ctx)
+                 int64_t now, bool *answered, wg_err (*cb)(void *ctx, const store_case_stats *row),
+                 void *ctx)
 {
     *answered = false;
     const char *p = grid_prefix ? grid_prefix : "";

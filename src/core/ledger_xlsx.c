@@ -87,8 +87,8 @@ static wg_err add_row(void *ctx, const store_record *r)
     return WG_OK;
 }
 
-static wg_err sheet(const ledger_env *env, const ledger_kind *k, lxw_workbook *wb,
-                    lxw_format *bold, store_record_filter *f)
+static wg_err sheet(const ledger_env *env, const ledger_kind *k, lxw_workbook *wb, lxw_format *bold,
+                    store_record_filter *f)
 {
     /* sheet names: at most 31 characters; the kind's Chinese name */
     lxw_worksheet *ws = workbook_add_worksheet(wb, ledger_kind_name(k));
@@ -121,8 +121,7 @@ static wg_err sheet(const ledger_env *env, const ledger_kind *k, lxw_workbook *w
 }
 
 wg_err ledger_xlsx(const ledger_env *env, const ledger_kind *const *kinds, int n,
-                   store_record_filter *f, const char *tmpdir, char **out, size_t *len,
-                   wg_why *why)
+                   store_record_filter *f, const char *tmpdir, char **out, size_t *len, wg_why *why)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/wangge-xlsx-XXXXXX", tmpdir);

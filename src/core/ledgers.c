@@ -19,7 +19,7 @@ struct ledger_kind {
     const char *code, *name;
 };
 
-static const char *const field_types[] = {"text",   "number", "money", "area",  "date", "enum",
+static const char *const field_types[] = {"text",   "number", "money", "area", "date", "enum",
                                           "person", "org",    "place", "grid", "bool"};
 
 #define SEALED_MAX 4096
@@ -48,7 +48,8 @@ static bool pairs_have(const json_t *list, const char *code)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(list, i, p) if (code && strcmp(json_string_value(json_array_get(p, 0)), code) == 0) return true;
+    json_array_foreach(list, i, p) if (code && strcmp(json_string_value(json_array_get(p, 0)),
+                                                      code) == 0) return true;
     return false;
 }
 
@@ -56,7 +57,9 @@ static const char *pair_label(const json_t *list, const char *code)
 {
     size_t i;
     json_t *p;
-    json_array_foreach(list, i, p) if (code && strcmp(json_string_value(json_array_get(p, 0)), code) == 0) return json_string_value(json_array_get(p, 1));
+    json_array_foreach(list, i,
+                       p) if (code && strcmp(json_string_value(json_array_get(p, 0)), code) ==
+                                          0) return json_string_value(json_array_get(p, 1));
     return code;
 }
 
@@ -83,7 +86,8 @@ static const json_t *find_named(const json_t *list, const char *key, const char 
 {
     size_t i;
     json_t *x;
-    json_array_foreach(list, i, x) if (name && strcmp(str(x, key) ? str(x, key) : "", name) == 0) return x;
+    json_array_foreach(list, i,
+                       x) if (name && strcmp(str(x, key) ? str(x, key) : "", name) == 0) return x;
     return NULL;
 }
 
@@ -136,7 +140,8 @@ static wg_err check_fields(const json_t *fields, wg_why *why)
 
 static wg_err check_actions(const json_t *spec, wg_why *why)
 {
-    const json_t *states = json_object_get(spec, "states"), *actions = json_object_get(spec, "actions");
+    const json_t *states = json_object_get(spec, "states"),
+                 *actions = json_object_get(spec, "actions");
     if (!json_is_array(actions))
         return wg_fail(why, WG_ERR_INVALID, "actions", "'actions' is an array");
     size_t i;
@@ -160,13 +165,16 @@ static wg_err check_actions(const json_t *spec, wg_why *why)
         role_id rid;
         if (!json_is_array(roles) || json_array_size(roles) == 0)
             return wg_fail(why, WG_ERR_INVALID, "actions", "action %s: 'roles' is required", name);
-        json_array_foreach(roles, j, r) if (!actor_role_parse(json_string_value(r), &rid)) return wg_fail(
-            why, WG_ERR_INVALID, "actions", "action %s: no role %s", name,
-            json_string_value(r) ? json_string_value(r) : "?");
+        json_array_foreach(
+            roles, j, r) if (!actor_role_parse(json_string_value(r),
+                                               &rid)) return wg_fail(why, WG_ERR_INVALID, "actions",
+                                                                     "action %s: no role %s", name,
+                                                                     json_string_value(r)
+                                                                         ? json_string_value(r)
+                                                                         : "?");
         for (size_t k = 0; k < i; k++)
             if (strcmp(str(json_array_get(actions, k), "action"), name) == 0)
-                return wg_fail(why, WG_ERR_INVALID, "actions", "action %s is declared twice",
-                               name);
+                return wg_fail(why, WG_ERR_INVALID, "actions", "action %s is declared twice", name);
     }
     return WG_OK;
 }
@@ -216,14 +224,12 @@ static wg_err check_kpis(const ledger_kind *k, wg_why *why)
             }
         }
         if (sum && !is_numeric_type(str(field_of(k, sum), "type")))
-            return wg_fail(why, WG_ERR_INVALID, "kpis", "KPI %s: 'sum' names a number field",
-                           name);
+            return wg_fail(why, WG_ERR_INVALID, "kpis", "KPI %s: 'sum' names a number field", name);
         if (ratio) {
             const char *num = str(ratio, "num");
             const json_t *den = json_object_get(ratio, "den");
-            bool ok = num && find_named(kpis, "name", num) &&
-                      find_named(kpis, "name", num) != q && json_is_array(den) &&
-                      json_array_size(den) > 0;
+            bool ok = num && find_named(kpis, "name", num) && find_named(kpis, "name", num) != q &&
+                      json_is_array(den) && json_array_size(den) > 0;
             size_t j;
             json_t *d;
             json_array_foreach(den, j, d)
@@ -277,11 +283,11 @@ wg_err ledger_kind_parse(const char *text, ledger_kind **out, wg_why *why)
         e = wg_fail(why, WG_ERR_INVALID, "initial", "'initial' is a declared state");
     else if (!states_all_known(states, json_object_get(spec, "done")))
         e = wg_fail(why, WG_ERR_INVALID, "done", "'done' lists declared states");
-    else if (dl && (!json_is_object(dl) ||
-                    (dlf && strcmp(str(field_of(k, dlf), "type") ? str(field_of(k, dlf), "type")
-                                                                 : "",
-                                   "date") != 0) ||
-                    (json_object_get(dl, "days") && !json_is_integer(json_object_get(dl, "days")))))
+    else if (dl &&
+             (!json_is_object(dl) ||
+              (dlf && strcmp(str(field_of(k, dlf), "type") ? str(field_of(k, dlf), "type") : "",
+                             "date") != 0) ||
+              (json_object_get(dl, "days") && !json_is_integer(json_object_get(dl, "days")))))
         e = wg_fail(why, WG_ERR_INVALID, "deadline",
                     "'deadline' is {field?: a date field, days?: a whole number}");
     else if ((e = check_actions(spec, why)))
@@ -448,8 +454,9 @@ static wg_err seal_person(const ledger_env *env, const json_t *f, const json_t *
         return e;
     char b64[SEALED_MAX * 4 / 3 + 8];
     sodium_bin2base64(b64, sizeof(b64), sealed, sl, sodium_base64_VARIANT_ORIGINAL);
-    *out = json_pack("{s:s, s:s, s:i}", "sealed", b64, "masked", masked, "count",
-                     (int)json_array_size(json_is_array(val) ? val : NULL) ? (int)json_array_size(val) : 1);
+    *out = json_pack(
+        "{s:s, s:s, s:i}", "sealed", b64, "masked", masked, "count",
+        (int)json_array_size(json_is_array(val) ? val : NULL) ? (int)json_array_size(val) : 1);
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
 
@@ -471,8 +478,7 @@ static wg_err field_value(const ledger_env *env, const ledger_kind *k, const jso
             return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is a number", name, label);
         double x = json_number_value(val);
         if (!isfinite(x) || (jmin && x < json_number_value(jmin)) ||
-            (jmax && x > json_number_value(jmax)) ||
-            (strcmp(type, "number") != 0 && x < 0))
+            (jmax && x > json_number_value(jmax)) || (strcmp(type, "number") != 0 && x < 0))
             return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is out of range", name, label);
         *out = json_deep_copy(val);
     } else if (strcmp(type, "date") == 0) {
@@ -486,11 +492,10 @@ static wg_err field_value(const ledger_env *env, const ledger_kind *k, const jso
             char codes[512] = "";
             size_t n = 0, i;
             json_t *p;
-            json_array_foreach(json_object_get(f, "values"), i, p) if (n < sizeof(codes))
-                n += (size_t)snprintf(codes + n, sizeof(codes) - n, "%s%s", i ? ", " : "",
-                                      json_string_value(json_array_get(p, 0)));
-            return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is one of %s", name, label,
-                           codes);
+            json_array_foreach(json_object_get(f, "values"), i, p) if (n < sizeof(codes)) n +=
+                (size_t)snprintf(codes + n, sizeof(codes) - n, "%s%s", i ? ", " : "",
+                                 json_string_value(json_array_get(p, 0)));
+            return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is one of %s", name, label, codes);
         }
         *out = json_deep_copy(val);
     } else if (strcmp(type, "bool") == 0) {
@@ -528,7 +533,8 @@ static bool is_done(const ledger_kind *k, const char *status)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(k->spec, "done"), i, s) if (strcmp(json_string_value(s), status) == 0) return true;
+    json_array_foreach(json_object_get(k->spec, "done"), i,
+                       s) if (strcmp(json_string_value(s), status) == 0) return true;
     return false;
 }
 
@@ -581,12 +587,12 @@ static wg_err apply_input(const ledger_env *env, const ledger_kind *k, store_rec
             return wg_fail(why, WG_ERR_INVALID, name, "%s has no field '%s'", k->code, name);
         }
         json_t *v = NULL;
-        wg_err e = json_is_null(val) ? (json_is_true(json_object_get(f, "required"))
-                                            ? wg_fail(why, WG_ERR_INVALID, name,
-                                                      "'%s' (%s) is required", name,
-                                                      str(f, "label"))
-                                            : WG_OK)
-                                     : field_value(env, k, f, val, &v, why);
+        wg_err e = json_is_null(val)
+                       ? (json_is_true(json_object_get(f, "required"))
+                              ? wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is required", name,
+                                        str(f, "label"))
+                              : WG_OK)
+                       : field_value(env, k, f, val, &v, why);
         if (e) {
             json_decref(data);
             return e;
@@ -600,9 +606,10 @@ static wg_err apply_input(const ledger_env *env, const ledger_kind *k, store_rec
     if (create) {
         size_t i;
         json_t *f;
-        json_array_foreach(json_object_get(k->spec, "fields"), i, f) if (
-            json_is_true(json_object_get(f, "required")) &&
-            !json_object_get(data, str(f, "name"))) {
+        json_array_foreach(json_object_get(k->spec, "fields"), i,
+                           f) if (json_is_true(json_object_get(f, "required")) &&
+                                  !json_object_get(data, str(f, "name")))
+        {
             json_decref(data);
             return wg_fail(why, WG_ERR_INVALID, str(f, "name"), "'%s' (%s) is required",
                            str(f, "name"), str(f, "label"));
@@ -697,8 +704,8 @@ static bool may(const actor *who, const json_t *a, const store_record *r)
         for (int g = 0; g < who->ngrants; g++) {
             const role_grant *gr = &who->grants[g];
             if (gr->role == rid &&
-                (gr->kind == SCOPE_ALL || (gr->kind == SCOPE_GRID &&
-                                           actor_grid_contains(gr->scope, r->grid))))
+                (gr->kind == SCOPE_ALL ||
+                 (gr->kind == SCOPE_GRID && actor_grid_contains(gr->scope, r->grid))))
                 return true;
         }
     }
@@ -709,7 +716,8 @@ static bool from_ok(const json_t *a, const char *status)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(a, "from"), i, s) if (strcmp(json_string_value(s), status) == 0) return true;
+    json_array_foreach(json_object_get(a, "from"), i,
+                       s) if (strcmp(json_string_value(s), status) == 0) return true;
     return false;
 }
 
@@ -718,9 +726,10 @@ static json_t *allowed(const ledger_env *env, const ledger_kind *k, const store_
     json_t *out = json_array();
     size_t i;
     json_t *a;
-    json_array_foreach(json_object_get(k->spec, "actions"), i, a) if (from_ok(a, r->status) && env->who && may(env->who, a, r))
-        json_array_append_new(out, json_pack("{s:s, s:s}", "action", str(a, "action"), "label",
-                                             str(a, "label")));
+    json_array_foreach(json_object_get(k->spec, "actions"), i,
+                       a) if (from_ok(a, r->status) && env->who && may(env->who, a, r))
+        json_array_append_new(
+            out, json_pack("{s:s, s:s}", "action", str(a, "action"), "label", str(a, "label")));
     return out;
 }
 
@@ -791,8 +800,8 @@ json_t *ledger_record_json(const ledger_env *env, const ledger_kind *k, const st
                      r->owner_unit, "owner_person", r->owner_person, "status", r->status,
                      "status_label", pair_label(json_object_get(k->spec, "states"), r->status),
                      "fields", fields, "due_at", when(r->due_at, env->utc_offset_min), "done_at",
-                     when(r->done_at, env->utc_offset_min), "overdue", overdue, "visits",
-                     r->visits, "created_by", r->created_by, "created_at",
+                     when(r->done_at, env->utc_offset_min), "overdue", overdue, "visits", r->visits,
+                     "created_by", r->created_by, "created_at",
                      when(r->created_at, env->utc_offset_min), "updated_at",
                      when(r->updated_at, env->utc_offset_min), "version", (json_int_t)r->version,
                      "allowed_actions", allowed(env, k, r));
@@ -880,8 +889,9 @@ wg_err ledger_kpis(const ledger_env *env, const ledger_kind *k, const char *grid
                 json_decref(res);
                 return e;
             }
-            entry = count ? json_pack("{s:s, s:I}", "label", str(q, "label"), "value", (json_int_t)n)
-                          : json_pack("{s:s, s:f}", "label", str(q, "label"), "value", sum);
+            entry = count
+                        ? json_pack("{s:s, s:I}", "label", str(q, "label"), "value", (json_int_t)n)
+                        : json_pack("{s:s, s:f}", "label", str(q, "label"), "value", sum);
         }
         if (!entry) {
             json_decref(res);
@@ -912,8 +922,8 @@ typedef struct {
 static void import_error(import_ctx *c, int line, const char *field, const char *msg)
 {
     if (json_array_size(c->errors) < IMPORT_MAX_ERRORS)
-        json_array_append_new(c->errors, json_pack("{s:i, s:s?, s:s}", "line", line, "field", field,
-                                                   "message", msg));
+        json_array_append_new(
+            c->errors, json_pack("{s:i, s:s?, s:s}", "line", line, "field", field, "message", msg));
 }
 
 static int header(import_ctx *c, int line, int n, char **f)
@@ -930,8 +940,9 @@ static int header(import_ctx *c, int line, int n, char **f)
             }
         size_t k;
         json_t *fd;
-        json_array_foreach(json_object_get(c->k->spec, "fields"), k, fd) if (
-            !found && (strcmp(f[i], str(fd, "name")) == 0 || strcmp(f[i], str(fd, "label")) == 0))
+        json_array_foreach(json_object_get(c->k->spec, "fields"), k,
+                           fd) if (!found && (strcmp(f[i], str(fd, "name")) == 0 ||
+                                              strcmp(f[i], str(fd, "label")) == 0))
         {
             c->cols[i] = fd;
             found = true;
@@ -964,9 +975,9 @@ static json_t *cell_value(const json_t *fd, const char *v)
     if (strcmp(type, "enum") == 0) {
         size_t i;
         json_t *p;
-        json_array_foreach(json_object_get(fd, "values"), i, p) if (
-            strcmp(json_string_value(json_array_get(p, 1)), v) == 0) return json_deep_copy(
-            json_array_get(p, 0));
+        json_array_foreach(json_object_get(fd, "values"), i,
+                           p) if (strcmp(json_string_value(json_array_get(p, 1)), v) ==
+                                  0) return json_deep_copy(json_array_get(p, 0));
         return json_string(v);
     }
     if (strcmp(type, "person") == 0) {
@@ -1027,8 +1038,9 @@ static int import_row(void *ctx, int line, int n, char **f)
     for (int i = 0; i < n; i++) {
         if (!*f[i])
             continue;
-        json_t *v = c->common[i] ? json_string(f[i]) : c->cols[i] ? cell_value(c->cols[i], f[i])
-                                                                  : json_null();
+        json_t *v = c->common[i] ? json_string(f[i])
+                    : c->cols[i] ? cell_value(c->cols[i], f[i])
+                                 : json_null();
         const char *name = c->common[i] ? c->common[i] : c->cols[i] ? str(c->cols[i], "name") : "";
         if (!v) { /* jansson takes only UTF-8 */
             import_error(c, line, name, "is not UTF-8 text");

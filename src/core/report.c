@@ -73,7 +73,8 @@ static void clause(para *p, const json_t *it)
         cat(p, "（年度目标%s，%s）", num(jnum(it, "target"), b),
             json_is_true(json_object_get(it, "target_met")) ? "达标" : "未达标");
     else if (target && *unit && has(it, "completion"))
-        cat(p, "，%s%s", json_is_true(json_object_get(it, "target_met")) ? "已完成年度目标，达" : "占目标任务的",
+        cat(p, "，%s%s",
+            json_is_true(json_object_get(it, "target_met")) ? "已完成年度目标，达" : "占目标任务的",
             pct(jnum(it, "completion"), b));
     else if (target && !*unit)
         cat(p, "（年度目标%s）", pct(jnum(it, "target"), b));
@@ -182,7 +183,9 @@ static const json_t *field_decl(const ledger_kind *k, const char *name)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(json_object_get(ledger_kind_spec(k), "fields"), i, f) if (strcmp(json_string_value(json_object_get(f, "name")), name) == 0) return f;
+    json_array_foreach(json_object_get(ledger_kind_spec(k), "fields"), i,
+                       f) if (strcmp(json_string_value(json_object_get(f, "name")), name) ==
+                              0) return f;
     return NULL;
 }
 
@@ -198,7 +201,8 @@ static wg_err inspection_row(void *ctx, const store_record *r)
     const json_t *values = json_object_get(field_decl(c->k, "place_type"), "values");
     size_t i;
     json_t *v;
-    json_array_foreach(values, i, v) if (type && strcmp(json_string_value(json_array_get(v, 0)), type) == 0)
+    json_array_foreach(values, i,
+                       v) if (type && strcmp(json_string_value(json_array_get(v, 0)), type) == 0)
     {
         const char *mw = json_string_value(json_array_get(v, 2));
         clause_add(c, "%s%.0f%s", json_string_value(json_array_get(v, 1)),
@@ -252,7 +256,8 @@ static wg_err case_row(void *ctx, const store_case_stats *r)
     para *p = ctx;
     char a[32];
     if (r->reported > 0) {
-        cat(p, "网格上报各类事件%lld件，已办结%lld件", (long long)r->reported, (long long)r->closed);
+        cat(p, "网格上报各类事件%lld件，已办结%lld件", (long long)r->reported,
+            (long long)r->closed);
         if (r->due > 0)
             cat(p, "，按期办结率%s", pct((double)r->closed_on_time / (double)r->due, a));
         cat(p, "。");
@@ -340,7 +345,8 @@ static void md_html(json_t *paras, const char *title, json_t *out)
         return;
     }
     n += (size_t)snprintf(md + n, cap - n, "# %s\n", title);
-    h += (size_t)snprintf(html, cap, "<!doctype html>\n<html lang=\"zh-CN\">\n<meta charset=\"utf-8\">\n<title>");
+    h += (size_t)snprintf(
+        html, cap, "<!doctype html>\n<html lang=\"zh-CN\">\n<meta charset=\"utf-8\">\n<title>");
     h = html_text(html, h, cap, title);
     h += (size_t)snprintf(html + h, cap - h, "</title>\n<h1>");
     h = html_text(html, h, cap, title);
@@ -398,8 +404,8 @@ wg_err report_summary(const ledger_env *env, const char *grid, const char *to, j
     const json_t *items = json_object_get(view, "items");
     static const struct {
         const char *section, *lead;
-    } secs[] = {{"economy", NULL}, {"employment", "民生就业方面，"},
-                {"environment", "大气污染防治方面，"}};
+    } secs[] = {
+        {"economy", NULL}, {"employment", "民生就业方面，"}, {"environment", "大气污染防治方面，"}};
     for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
         para p = {0};
         if (section(&p, items, secs[i].section, secs[i].lead ? secs[i].lead : lead))

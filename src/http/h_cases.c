@@ -27,11 +27,6 @@
 #include <strings.h>
 #include <time.h>
 
-static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
-{
-    return why->msg[0] ? req_fail(r, e, why->field, "%s", why->msg) : e;
-}
-
 static case_env env_of(http_req *r)
 {
     const wg_config *cfg = req_config(r);
@@ -48,11 +43,11 @@ static wg_err add_category(void *ctx, const store_category *k)
     json_t *limits = json_object();
     for (int i = 0; i < STEP_COUNT; i++)
         json_object_set_new(limits, catalogue_step_name((case_step)i), json_string(k->limit[i]));
-    json_array_append_new(
-        ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}", "code", k->code,
-                       "kind", k->kind, "major", k->major, "minor", k->minor, "fine", k->fine,
-                       "name_zh", k->name_zh, "name_en", k->name_en, "department", k->department,
-                       "limits", limits, "urgent_percent", k->urgent_percent));
+    json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:i}",
+                                         "code", k->code, "kind", k->kind, "major", k->major,
+                                         "minor", k->minor, "fine", k->fine, "name_zh", k->name_zh,
+                                         "name_en", k->name_en, "department", k->department,
+                                         "limits", limits, "urgent_percent", k->urgent_percent));
     return WG_OK;
 }
 
@@ -89,8 +84,8 @@ wg_err h_categories_import(http_req *r)
         json_t *msgs = json_array();
         for (int i = 0; i < rep.nmsgs; i++)
             json_array_append_new(msgs, json_string(rep.msgs[i]));
-        r->err_details = json_pack("{s:i, s:i, s:o}", "rows", rep.rows, "bad", rep.bad, "issues",
-                                   msgs);
+        r->err_details =
+            json_pack("{s:i, s:i, s:o}", "rows", rep.rows, "bad", rep.bad, "issues", msgs);
         arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
         return req_fail(r, e, "catalogue", "%d bad row(s); nothing was imported: %s", rep.bad,
                         rep.nmsgs ? rep.msgs[0] : "");
@@ -112,7 +107,8 @@ wg_err h_route(http_req *r)
         const char *lon_s = req_query(r, "lon"), *lat_s = req_query(r, "lat");
         double lon, lat;
         if (!lon_s || !parse_double(lon_s, strlen(lon_s), -180, 180, &lon))
-            return req_fail(r, WG_ERR_BAD_REQUEST, "lon", "'lon' (with 'lat') or 'grid' is required");
+            return req_fail(r, WG_ERR_BAD_REQUEST, "lon",
+                            "'lon' (with 'lat') or 'grid' is required");
         if (!lat_s || !parse_double(lat_s, strlen(lat_s), -90, 90, &lat))
             return req_fail(r, WG_ERR_BAD_REQUEST, "lat", "'lat' must be from -90 to 90");
         locator *l = locsvc_acquire(req_locator(r));
@@ -129,11 +125,12 @@ wg_err h_route(http_req *r)
     wg_why why = {0};
     wg_err e = cases_route(req_store(r), category, grid, &route, &why);
     if (e)
-        return fail_why(r, e, &why);
-    return reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o, s:s}", "category", category, "grid",
-                                        grid, "department", route.department, "rule",
-                                        route.rule_id ? json_integer(route.rule_id) : json_null(),
-                                        "explanation", route.why));
+        return req_fail_why(r, e, &why);
+    return reply_json(r, 200,
+                      json_pack("{s:s, s:s, s:s, s:o, s:s}", "category", category, "grid", grid,
+                                "department", route.department, "rule",
+                                route.rule_id ? json_integer(route.rule_id) : json_null(),
+                                "explanation", route.why));
 }
 
 static wg_err add_rule(void *ctx, const store_route_rule *x)
@@ -183,8 +180,8 @@ wg_err h_route_rule_put(http_req *r)
     snprintf(x.note, sizeof(x.note), "%s", note);
     if ((e = store_route_put(db, &x, &x.id)))
         return e;
-    r->audit_detail = arena_printf(&r->ar, "%s / %s -> %s", *cat ? cat : "*", *grid ? grid : "*",
-                                   dept);
+    r->audit_detail =
+        arena_printf(&r->ar, "%s / %s -> %s", *cat ? cat : "*", *grid ? grid : "*", dept);
     json_t *items = json_array();
     add_rule(items, &x);
     json_t *one = json_incref(json_array_get(items, 0));
@@ -209,8 +206,8 @@ wg_err h_route_rule_delete(http_req *r)
 
 static wg_err add_day(void *ctx, const char *day, const char *kind, const char *note)
 {
-    json_array_append_new(ctx, json_pack("{s:s, s:s, s:s}", "day", day, "kind", kind, "note",
-                                         note));
+    json_array_append_new(ctx,
+                          json_pack("{s:s, s:s, s:s}", "day", day, "kind", kind, "note", note));
     return WG_OK;
 }
 
@@ -224,9 +221,10 @@ wg_err h_calendar(http_req *r)
         return e;
     }
     const wg_config *cfg = req_config(r);
-    return reply_json(r, 200, json_pack("{s:s, s:I, s:s, s:o}", "work_periods", cfg->work_periods,
-                                        "utc_offset_minutes", (json_int_t)cfg->utc_offset_minutes,
-                                        "weekdays", "Mon-Fri", "days", days));
+    return reply_json(r, 200,
+                      json_pack("{s:s, s:I, s:s, s:o}", "work_periods", cfg->work_periods,
+                                "utc_offset_minutes", (json_int_t)cfg->utc_offset_minutes,
+                                "weekdays", "Mon-Fri", "days", days));
 }
 
 static void reload_calendar(http_req *r)
@@ -348,7 +346,8 @@ wg_err h_case_report(http_req *r)
     json_t *rep = json_object_get(r->json, "reporter");
     if (rep && !json_is_null(rep)) {
         if (!json_is_object(rep))
-            return req_fail(r, WG_ERR_BAD_REQUEST, "reporter", "'reporter' is {\"name\", \"phone\"}");
+            return req_fail(r, WG_ERR_BAD_REQUEST, "reporter",
+                            "'reporter' is {\"name\", \"phone\"}");
         in.reporter_name = json_string_value(json_object_get(rep, "name"));
         in.reporter_phone = json_string_value(json_object_get(rep, "phone"));
     }
@@ -361,14 +360,14 @@ wg_err h_case_report(http_req *r)
     e = cases_report(db, req_vault(r), l, &env, REQ_WHO(r), &in, &c, &why);
     locsvc_release(req_locator(r), l);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
     char *loc = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
     if (loc)
         reply_header(r, "Location", loc);
-    return reply_case(r, 201, &c,
-                      json_pack("{s:o}", "possible_duplicates",
-                                cases_possible_duplicates(db, &env, &c)));
+    return reply_case(
+        r, 201, &c,
+        json_pack("{s:o}", "possible_duplicates", cases_possible_duplicates(db, &env, &c)));
 }
 
 /* GET /api/cases/{id} */
@@ -387,11 +386,11 @@ static wg_err add_event(void *ctx, const store_case_event *ev)
     calendar_format_iso(ev->at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
     json_error_t je;
     json_t *data = json_loads(ev->data, 0, &je);
-    json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
-                                           (json_int_t)ev->id, "at", at, "actor", ev->actor,
-                                           "action", ev->action, "from", ev->from_status, "to",
-                                           ev->to_status, "note", ev->note, "data",
-                                           data ? data : json_object()));
+    json_array_append_new(items,
+                          json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
+                                    (json_int_t)ev->id, "at", at, "actor", ev->actor, "action",
+                                    ev->action, "from", ev->from_status, "to", ev->to_status,
+                                    "note", ev->note, "data", data ? data : json_object()));
     return WG_OK;
 }
 
@@ -462,8 +461,9 @@ wg_err h_case_act(http_req *r)
     json_t *att = json_object_get(r->json, "attachments");
     if (att) {
         if (!json_is_array(att) || json_array_size(att) > 20)
-            return req_fail(r, WG_ERR_BAD_REQUEST, "attachments",
-                            "'attachments' is a list of up to 20 SHA-256s from POST /api/attachments");
+            return req_fail(
+                r, WG_ERR_BAD_REQUEST, "attachments",
+                "'attachments' is a list of up to 20 SHA-256s from POST /api/attachments");
         for (size_t i = 0; i < json_array_size(att); i++) {
             const char *sha = json_string_value(json_array_get(att, i));
             char type[64];
@@ -483,12 +483,12 @@ wg_err h_case_act(http_req *r)
     wg_why why = {0};
     if ((e = cases_act(req_store(r), &env, REQ_WHO(r), &c, a, &in, &why))) {
         if (e == WG_ERR_CONFLICT && why.field && !strcmp(why.field, "action")) {
-            r->err_details = json_pack("{s:o}", "allowed_actions",
-                                       cases_allowed_json(cases_allowed(req_store(r), &c,
-                                                                        REQ_WHO(r))));
+            r->err_details =
+                json_pack("{s:o}", "allowed_actions",
+                          cases_allowed_json(cases_allowed(req_store(r), &c, REQ_WHO(r))));
             arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
         }
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     }
     r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
     r->audit_detail = arena_printf(&r->ar, "%s -> %s", name, c.status);
@@ -575,8 +575,9 @@ wg_err h_cases_list(http_req *r)
         json_decref(l.items);
         return e;
     }
-    return reply_json(r, 200, json_pack("{s:o, s:o}", "items", l.items, "next",
-                                        l.n == f.limit ? json_integer(l.last) : json_null()));
+    return reply_json(r, 200,
+                      json_pack("{s:o, s:o}", "items", l.items, "next",
+                                l.n == f.limit ? json_integer(l.last) : json_null()));
 }
 
 /* ---- KPIs ---- */
@@ -606,28 +607,19 @@ static wg_err period(http_req *r, int64_t *from, int64_t *to)
     return WG_OK;
 }
 
-/* The grid scope of a statistics reader: "" for all, else its first grid
- * grant (leaders, community staff and grid chiefs see their own subtree). */
-static const char *stats_scope(const actor *a)
-{
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].role == ROLE_ADMIN || a->grants[i].role == ROLE_AUDITOR)
-            return "";
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].kind == SCOPE_GRID && actor_can_in_grid(a, PERM_STATS_READ,
-                                                                 a->grants[i].scope))
-            return a->grants[i].scope;
-    return "\x7f"; /* matches no grid */
-}
-
 /* GET /api/stats/cases?group=grid|grid_l2|grid_l3|department|category|member&from=&to= */
 wg_err h_stats_cases(http_req *r)
 {
     static const struct {
         const char *param, *column;
-    } groups[] = {{"all", ""},          {"grid", "grid_l2"},        {"grid_l1", "grid_l1"},
-                  {"grid_l2", "grid_l2"}, {"grid_l3", "grid_l3"},   {"micro", "grid"},
-                  {"department", "department"}, {"category", "category"},
+    } groups[] = {{"all", ""},
+                  {"grid", "grid_l2"},
+                  {"grid_l1", "grid_l1"},
+                  {"grid_l2", "grid_l2"},
+                  {"grid_l3", "grid_l3"},
+                  {"micro", "grid"},
+                  {"department", "department"},
+                  {"category", "category"},
                   {"member", "reporter_login"}};
     const char *g = req_query(r, "group");
     const char *col = NULL;
@@ -649,8 +641,8 @@ wg_err h_stats_cases(http_req *r)
     kpisvc *ks = req_kpis(r);
     kpi *k = kpisvc_acquire(ks, req_store(r), req_pool(r));
     if (!e)
-        e = cases_stats(req_store(r), k, col, stats_scope(REQ_WHO(r)), from, to,
-                        (int64_t)time(NULL), req_config(r)->kpi_exclude_deferred, &b);
+        e = cases_stats(req_store(r), k, col, actor_grid_scope(REQ_WHO(r), PERM_STATS_READ), from,
+                        to, (int64_t)time(NULL), req_config(r)->kpi_exclude_deferred, &b);
     if (k)
         kpisvc_release(ks);
     if (!e)
@@ -674,7 +666,7 @@ wg_err h_stats_whistles(http_req *r)
 typedef struct {
     http_req *r;
     char dir[1100];
-    wg_buf cur;      /* the file being received */
+    wg_buf cur; /* the file being received */
     bool in_file;
     json_t *out;
     wg_err err;
@@ -744,7 +736,7 @@ wg_err h_attachments_upload(http_req *r)
     finish_file(&u);
     if (u.err) {
         json_decref(u.out);
-        return fail_why(r, u.err, &u.why);
+        return req_fail_why(r, u.err, &u.why);
     }
     if (ok != MHD_YES || json_array_size(u.out) == 0) {
         json_decref(u.out);

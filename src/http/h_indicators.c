@@ -13,24 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
-{
-    const char *field = why->field ? arena_strdup(&r->ar, why->field) : NULL;
-    return why->msg[0] ? req_fail(r, e, field, "%s", why->msg) : e;
-}
-
-/* The asker's grid scope: "" for all, else its first grid grant. */
-static const char *scope_of(const actor *a)
-{
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].kind == SCOPE_ALL)
-            return "";
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].kind == SCOPE_GRID)
-            return a->grants[i].scope;
-    return "\x7f";
-}
-
 /* GET /api/indicators?to=YYYY-MM (default: this month) */
 wg_err h_indicators(http_req *r)
 {
@@ -41,12 +23,16 @@ wg_err h_indicators(http_req *r)
     gmtime_r(&t, &tm);
     snprintf(month, sizeof(month), "%04d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100);
     const char *to = req_query(r, "to");
-    ledger_env env = {.s = req_store(r), .v = req_vault(r), .who = REQ_WHO(r),
-                      .now = (int64_t)time(NULL), .utc_offset_min = off};
+    ledger_env env = {.s = req_store(r),
+                      .v = req_vault(r),
+                      .who = REQ_WHO(r),
+                      .now = (int64_t)time(NULL),
+                      .utc_offset_min = off};
     json_t *j = NULL;
     wg_why why = {0};
-    wg_err e = indicators_view(&env, scope_of(REQ_WHO(r)), to ? to : month, &j, &why);
-    return e ? fail_why(r, e, &why) : reply_json(r, 200, j);
+    wg_err e = indicators_view(&env, actor_grid_scope(REQ_WHO(r), PERM_STATS_READ), to ? to : month,
+                               &j, &why);
+    return e ? req_fail_why(r, e, &why) : reply_json(r, 200, j);
 }
 
 /* PUT /api/indicators/{code} {definition, "targets"?: {"YYYY": n}} */
@@ -59,7 +45,7 @@ wg_err h_indicator_put(http_req *r)
     wg_why why = {0};
     wg_err e = indicator_define(req_store(r), r->json, (int64_t)time(NULL), &why);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     r->audit_resource = arena_printf(&r->ar, "/api/indicators/%s", code);
     return reply_json(r, 200, json_pack("{s:s}", "code", code));
 }
@@ -81,11 +67,12 @@ wg_err h_indicator_value(http_req *r)
     e = indicator_enter(req_store(r), code ? code : "", period, json_number_value(v), note, reason,
                         REQ_WHO(r)->login, (int64_t)time(NULL), &corrected, &why);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     r->audit_resource = arena_printf(&r->ar, "/api/indicators/%s/values/%s", code, period);
     r->audit_detail = corrected ? "correction" : "value";
-    return reply_json(r, 201, json_pack("{s:s, s:s, s:f, s:b}", "code", code, "period", period,
-                                        "value", json_number_value(v), "corrected", corrected));
+    return reply_json(r, 201,
+                      json_pack("{s:s, s:s, s:f, s:b}", "code", code, "period", period, "value",
+                                json_number_value(v), "corrected", corrected));
 }
 
 static wg_err add_row(void *ctx, const store_indicator_value *v)
@@ -94,10 +81,10 @@ static wg_err add_row(void *ctx, const store_indicator_value *v)
     http_req *r = ((void **)ctx)[1];
     char at[CAL_ISO_CAP] = "";
     calendar_format_iso(v->entered_at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
-    return json_array_append_new(items, json_pack("{s:f, s:s, s:s, s:s, s:s}", "value", v->value,
-                                                  "source_note", v->source_note, "reason",
-                                                  v->reason, "entered_by", v->entered_by,
-                                                  "entered_at", at))
+    return json_array_append_new(items,
+                                 json_pack("{s:f, s:s, s:s, s:s, s:s}", "value", v->value,
+                                           "source_note", v->source_note, "reason", v->reason,
+                                           "entered_by", v->entered_by, "entered_at", at))
                ? WG_ERR_NOMEM
                : WG_OK;
 }
@@ -119,8 +106,8 @@ wg_err h_indicator_value_history(http_req *r)
         json_decref(items);
         return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no value of %s for %s", code, period);
     }
-    return reply_json(r, 200, json_pack("{s:s, s:s, s:o}", "code", code, "period", period,
-                                        "items", items));
+    return reply_json(r, 200,
+                      json_pack("{s:s, s:s, s:o}", "code", code, "period", period, "items", items));
 }
 
 /* GET /api/reports/summary?grid=&to=YYYY-MM-DD&format=json|md|html|xlsx:
@@ -132,7 +119,7 @@ wg_err h_report_summary(http_req *r)
     const char *grid = req_query(r, "grid"), *to = req_query(r, "to");
     const char *format = req_query(r, "format");
     if (!grid || !*grid)
-        grid = scope_of(REQ_WHO(r));
+        grid = actor_grid_scope(REQ_WHO(r), PERM_STATS_READ);
     if (!*grid)
         return req_fail(r, WG_ERR_BAD_REQUEST, "grid", "'grid' names the grid to report on");
     if (!actor_can_in_grid(REQ_WHO(r), PERM_STATS_READ, grid))
@@ -143,20 +130,23 @@ wg_err h_report_summary(http_req *r)
     gmtime_r(&t, &tm);
     snprintf(today, sizeof(today), "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000,
              (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
-    ledger_env env = {.s = req_store(r), .v = req_vault(r), .who = REQ_WHO(r),
-                      .now = (int64_t)time(NULL), .utc_offset_min = off};
+    ledger_env env = {.s = req_store(r),
+                      .v = req_vault(r),
+                      .who = REQ_WHO(r),
+                      .now = (int64_t)time(NULL),
+                      .utc_offset_min = off};
     wg_why why = {0};
     if (format && strcmp(format, "xlsx") == 0)
         return h_ledgers_annex(r, &env, grid);
     json_t *j = NULL;
     wg_err e = report_summary(&env, grid, to ? to : today, &j, &why);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     arena_defer(&r->ar, (void (*)(void *))json_decref, j);
     if (!format || strcmp(format, "json") == 0)
         return reply_json(r, 200, json_incref(j));
-    const char *text = json_string_value(json_object_get(j, strcmp(format, "md") == 0 ? "markdown"
-                                                                                       : "html"));
+    const char *text =
+        json_string_value(json_object_get(j, strcmp(format, "md") == 0 ? "markdown" : "html"));
     if (strcmp(format, "md") != 0 && strcmp(format, "html") != 0)
         return req_fail(r, WG_ERR_BAD_REQUEST, "format", "'format' is json, md, html or xlsx");
     return reply_bytes(r, 200,

@@ -15,14 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-/* why->field may name a field of a declaration freed before the reply is
- * written: the request keeps its own copy. */
-static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
-{
-    const char *field = why->field ? arena_strdup(&r->ar, why->field) : NULL;
-    return why->msg[0] ? req_fail(r, e, field, "%s", why->msg) : e;
-}
-
 static ledger_env env_of(http_req *r)
 {
     return (ledger_env){.s = req_store(r),
@@ -38,7 +30,7 @@ static wg_err load_kind(http_req *r, ledger_kind **k)
     const char *code = req_param(r, "kind");
     wg_why why = {0};
     wg_err e = ledger_kind_load(req_store(r), code ? code : "", k, &why);
-    return e ? fail_why(r, e, &why) : WG_OK;
+    return e ? req_fail_why(r, e, &why) : WG_OK;
 }
 
 /* The kind and the entry of the path, visible to the asker (else 404). */
@@ -62,6 +54,12 @@ static wg_err load_record(http_req *r, ledger_kind **k, store_record *rec)
         *k = NULL;
     }
     return e;
+}
+
+/* "/api/ledgers/{kind}/records/{id}" of an entry, in the request's arena. */
+static const char *entry_path(http_req *r, const store_record *rec)
+{
+    return arena_printf(&r->ar, "/api/ledgers/%s/records/%lld", rec->kind, (long long)rec->id);
 }
 
 static wg_err reply_record(http_req *r, int status, const ledger_kind *k, const store_record *rec)
@@ -106,7 +104,7 @@ wg_err h_ledger_kind_put(http_req *r)
     wg_why why = {0};
     wg_err e = ledger_kind_install(req_store(r), text, (int64_t)time(NULL), code, &why);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     const char *want = req_param(r, "kind");
     if (!want || strcmp(want, code) != 0)
         return req_fail(r, WG_ERR_INVALID, "code", "the declaration's code is %s, the path's %s",
@@ -212,13 +210,12 @@ wg_err h_ledger_record_create(http_req *r)
     wg_why why = {0};
     e = rec ? ledger_record_create(&env, k, r->json, rec, &why) : WG_ERR_NOMEM;
     if (!e) {
-        r->audit_resource =
-            arena_printf(&r->ar, "/api/ledgers/%s/records/%lld", rec->kind, (long long)rec->id);
+        r->audit_resource = entry_path(r, rec);
         if (r->audit_resource)
             reply_header(r, "Location", r->audit_resource);
         e = reply_record(r, 201, k, rec);
     } else {
-        e = fail_why(r, e, &why);
+        e = req_fail_why(r, e, &why);
     }
     ledger_kind_free(k);
     return e;
@@ -261,12 +258,10 @@ wg_err h_ledger_record_edit(http_req *r)
     wg_why why = {0};
     if (!actor_can_in_grid(env.who, PERM_LEDGERS_WRITE, rec->grid))
         e = req_fail(r, WG_ERR_FORBIDDEN, NULL, "this entry is outside your scope");
-    else if (!(e = check_if_match(r, rec)) &&
-             (e = ledger_record_edit(&env, k, rec, r->json, &why)))
-        e = fail_why(r, e, &why);
+    else if (!(e = check_if_match(r, rec)) && (e = ledger_record_edit(&env, k, rec, r->json, &why)))
+        e = req_fail_why(r, e, &why);
     if (!e) {
-        r->audit_resource =
-            arena_printf(&r->ar, "/api/ledgers/%s/records/%lld", rec->kind, (long long)rec->id);
+        r->audit_resource = entry_path(r, rec);
         e = reply_record(r, 200, k, rec);
     }
     ledger_kind_free(k);
@@ -288,17 +283,16 @@ wg_err h_ledger_record_act(http_req *r)
         e = ledger_record_act(&env, k, rec, action ? action : "", note, &why);
         if (e == WG_ERR_CONFLICT) {
             json_t *j = ledger_record_json(&env, k, rec);
-            r->err_details = json_pack("{s:O}", "allowed_actions",
-                                       json_object_get(j, "allowed_actions"));
+            r->err_details =
+                json_pack("{s:O}", "allowed_actions", json_object_get(j, "allowed_actions"));
             json_decref(j);
             arena_defer(&r->ar, (void (*)(void *))json_decref, r->err_details);
         }
         if (e)
-            e = fail_why(r, e, &why);
+            e = req_fail_why(r, e, &why);
     }
     if (!e) {
-        r->audit_resource =
-            arena_printf(&r->ar, "/api/ledgers/%s/records/%lld", rec->kind, (long long)rec->id);
+        r->audit_resource = entry_path(r, rec);
         r->audit_detail = arena_printf(&r->ar, "%s -> %s", action, rec->status);
         e = reply_record(r, 200, k, rec);
     }
@@ -314,11 +308,11 @@ static wg_err add_event(void *ctx, const store_record_event *ev)
     calendar_format_iso(ev->at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
     json_error_t je;
     json_t *data = json_loads(ev->data, 0, &je);
-    return json_array_append_new(
-               items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
-                                (json_int_t)ev->id, "at", at, "actor", ev->actor, "action",
-                                ev->action, "from", ev->from_status, "to", ev->to_status, "note",
-                                ev->note, "data", data ? data : json_object()))
+    return json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
+                                                  (json_int_t)ev->id, "at", at, "actor", ev->actor,
+                                                  "action", ev->action, "from", ev->from_status,
+                                                  "to", ev->to_status, "note", ev->note, "data",
+                                                  data ? data : json_object()))
                ? WG_ERR_NOMEM
                : WG_OK;
 }
@@ -340,18 +334,6 @@ wg_err h_ledger_record_history(http_req *r)
     }
     return reply_json(r, 200,
                       json_pack("{s:I, s:o}", "entry", (json_int_t)rec->id, "items", items));
-}
-
-/* The asker's grid scope for KPIs: "" for all, else its first grid grant. */
-static const char *kpi_scope(const actor *a)
-{
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].kind == SCOPE_ALL)
-            return "";
-    for (int i = 0; i < a->ngrants; i++)
-        if (a->grants[i].kind == SCOPE_GRID)
-            return a->grants[i].scope;
-    return "\x7f"; /* matches no grid */
 }
 
 /* GET /api/ledgers/{kind}/kpis?from=&to=&grid= (default: this year so far) */
@@ -379,7 +361,7 @@ wg_err h_ledger_kpis(http_req *r)
             e = req_fail(r, WG_ERR_BAD_REQUEST, names[i], "'%s' is an ISO 8601 date or time (%s)",
                          names[i], why.msg);
     }
-    const char *scope = kpi_scope(REQ_WHO(r));
+    const char *scope = actor_grid_scope(REQ_WHO(r), PERM_LEDGERS_READ);
     const char *grid = req_query(r, "grid");
     if (!e && grid && !actor_can_in_grid(REQ_WHO(r), PERM_LEDGERS_READ, grid))
         e = req_fail(r, WG_ERR_FORBIDDEN, "grid", "grid %s is outside your scope", grid);
@@ -390,9 +372,9 @@ wg_err h_ledger_kpis(http_req *r)
     calendar_format_iso(from, off, f, sizeof(f));
     calendar_format_iso(to, off, t, sizeof(t));
     if (!e)
-        e = reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", ledger_kind_code(k),
-                                         "grid", grid ? grid : scope, "from", f, "to", t, "kpis",
-                                         kpis));
+        e = reply_json(r, 200,
+                       json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", ledger_kind_code(k), "grid",
+                                 grid ? grid : scope, "from", f, "to", t, "kpis", kpis));
     ledger_kind_free(k);
     return e;
 }
@@ -420,11 +402,10 @@ wg_err h_ledger_export(http_req *r)
         char *cd = arena_printf(&r->ar, "attachment; filename=\"%s.xlsx\"", ledger_kind_code(k));
         if (cd)
             reply_header(r, "Content-Disposition", cd);
-        e = reply_bytes(r, 200,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx,
-                        len);
+        e = reply_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        xlsx, len);
     } else {
-        e = fail_why(r, e, &why);
+        e = req_fail_why(r, e, &why);
     }
     ledger_kind_free(k);
     return e;
@@ -465,7 +446,7 @@ wg_err h_ledgers_annex(http_req *r, const ledger_env *env, const char *grid)
     for (int i = 0; i < c.n; i++)
         ledger_kind_free(c.kinds[i]);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     arena_defer(&r->ar, free, xlsx);
     reply_header(r, "Content-Disposition", "attachment; filename=\"ledgers.xlsx\"");
     return reply_bytes(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -11,14 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-/* Turn a refusal from core into the request's error. */
-static wg_err fail_why(http_req *r, wg_err e, const wg_why *why)
-{
-    if (why->msg[0])
-        return req_fail(r, e, why->field, "%s", why->msg);
-    return e;
-}
-
 json_t *user_json(http_req *r, store *db, const store_user *u)
 {
     (void)r;
@@ -27,15 +19,15 @@ json_t *user_json(http_req *r, store *db, const store_user *u)
     int n = 0;
     if (store_grants_get(db, u->id, g, ACTOR_MAX_GRANTS, &n) == WG_OK) {
         for (int i = 0; i < n; i++)
-            json_array_append_new(roles, json_pack("{s:s, s:s, s:s}", "role", g[i].role,
-                                                   "scope_kind", g[i].scope_kind, "scope",
-                                                   g[i].scope));
+            json_array_append_new(roles,
+                                  json_pack("{s:s, s:s, s:s}", "role", g[i].role, "scope_kind",
+                                            g[i].scope_kind, "scope", g[i].scope));
     }
     return json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:o, s:s, s:s}", "login", u->login,
                      "display_name", u->display_name, "phone",
                      u->phone_masked[0] ? u->phone_masked : NULL, "id_number",
-                     u->id_masked[0] ? u->id_masked : NULL, "disabled", u->disabled, "roles",
-                     roles, "created_at", u->created_at, "updated_at", u->updated_at);
+                     u->id_masked[0] ? u->id_masked : NULL, "disabled", u->disabled, "roles", roles,
+                     "created_at", u->created_at, "updated_at", u->updated_at);
 }
 
 /* Read "roles": [{"role","scope"}...] into grants; *present is false when
@@ -56,8 +48,8 @@ static wg_err read_grants(http_req *r, store *db, store_grant *g, int *n, bool *
     json_array_foreach(roles, i, x)
     {
         json_t *role = json_object_get(x, "role"), *scope = json_object_get(x, "scope");
-        if (!json_is_object(x) || !json_is_string(role) || (scope && !json_is_null(scope) &&
-                                                            !json_is_string(scope)))
+        if (!json_is_object(x) || !json_is_string(role) ||
+            (scope && !json_is_null(scope) && !json_is_string(scope)))
             return req_fail(r, WG_ERR_BAD_REQUEST, "roles",
                             "each role is {\"role\": string, \"scope\": string}");
         wg_why why = {0};
@@ -128,7 +120,7 @@ wg_err h_users_list(http_req *r)
             json_array_append_new(items, user_json(r, req_store(r), &u));
         if (e && e != WG_ERR_NOT_FOUND) {
             json_decref(items);
-            return fail_why(r, e, &why);
+            return req_fail_why(r, e, &why);
         }
         return reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next"));
     }
@@ -138,8 +130,8 @@ wg_err h_users_list(http_req *r)
         json_decref(c.items);
         return e;
     }
-    return reply_json(r, 200, json_pack("{s:o, s:s?}", "items", c.items, "next",
-                                        c.n == limit ? c.last : NULL));
+    return reply_json(
+        r, 200, json_pack("{s:o, s:s?}", "items", c.items, "next", c.n == limit ? c.last : NULL));
 }
 
 /* POST /api/users {"login","display_name","password","phone"?,"roles"?} */
@@ -162,7 +154,7 @@ wg_err h_user_create(http_req *r)
     int64_t id;
     wg_why why = {0};
     if ((e = users_create(db, req_vault(r), &in, req_config(r)->password_memlimit, &id, &why)))
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     store_user u;
     if ((e = store_user_get_by_id(db, id, &u)))
         return e;
@@ -219,7 +211,7 @@ wg_err h_user_update(http_req *r)
     wg_why why = {0};
     store *db = req_store(r);
     if ((e = users_update(db, req_vault(r), login, name, phone, idn, &why)))
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     store_user u;
     if ((e = store_user_get(db, login, &u)))
         return e;
@@ -241,7 +233,7 @@ wg_err h_user_roles(http_req *r)
     wg_why why = {0};
     const char *login = req_param(r, "login");
     if ((e = users_set_grants(db, login, g, n, &why)))
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     store_user u;
     if ((e = store_user_get(db, login, &u)))
         return e;
@@ -302,7 +294,7 @@ wg_err h_user_password(http_req *r)
         e = store_commit(db);
     if (e) {
         store_rollback(db);
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     }
     return reply_json(r, 200, json_pack("{s:s}", "status", "changed"));
 }
@@ -315,7 +307,7 @@ static wg_err set_disabled(http_req *r, bool disabled)
         return req_fail(r, WG_ERR_CONFLICT, NULL, "you cannot disable your own account");
     wg_err e = users_set_disabled(req_store(r), login, disabled, &why);
     if (e)
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     store_user u;
     if ((e = store_user_get(req_store(r), login, &u)))
         return e;
@@ -349,11 +341,11 @@ wg_err h_user_revoke_sessions(http_req *r)
 
 static wg_err add_key(void *ctx, const store_apikey *k)
 {
-    json_array_append_new(
-        ctx, json_pack("{s:I, s:s, s:s, s:I, s:o, s:b}", "id", (json_int_t)k->id, "name", k->name,
-                       "prefix", k->prefix, "created_at", (json_int_t)k->created_at, "last_used",
-                       k->last_used ? json_integer(k->last_used) : json_null(), "revoked",
-                       k->revoked));
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:I, s:o, s:b}", "id", (json_int_t)k->id,
+                                         "name", k->name, "prefix", k->prefix, "created_at",
+                                         (json_int_t)k->created_at, "last_used",
+                                         k->last_used ? json_integer(k->last_used) : json_null(),
+                                         "revoked", k->revoked));
     return WG_OK;
 }
 
@@ -384,11 +376,12 @@ wg_err h_apikey_create(http_req *r)
     wg_why why = {0};
     if ((e = session_apikey_create(req_store(r), req_param(r, "login"), name, (int64_t)time(NULL),
                                    &sc, &why)))
-        return fail_why(r, e, &why);
+        return req_fail_why(r, e, &why);
     r->audit_detail = arena_printf(&r->ar, "key %lld (%s)", (long long)sc.session_id, name);
     char *key = arena_strdup(&r->ar, sc.token);
-    return reply_json(r, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sc.session_id,
-                                        "name", name, "key", key ? key : ""));
+    return reply_json(r, 201,
+                      json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sc.session_id, "name", name,
+                                "key", key ? key : ""));
 }
 
 /* DELETE /api/users/{login}/api-keys/{id} */

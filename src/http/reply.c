@@ -15,37 +15,63 @@
 int http_status_of(wg_err rc)
 {
     switch (rc) {
-    case WG_OK: return 200;
-    case WG_ERR_BAD_REQUEST: return 400;
-    case WG_ERR_BAD_JSON: return 400;
-    case WG_ERR_INVALID: return 422;
-    case WG_ERR_UNAUTHORIZED: return 401;
-    case WG_ERR_FORBIDDEN: return 403;
-    case WG_ERR_NOT_FOUND: return 404;
-    case WG_ERR_OUTSIDE_COVERAGE: return 404;
-    case WG_ERR_METHOD: return 405;
-    case WG_ERR_CONFLICT: return 409;
-    case WG_ERR_PRECONDITION: return 412;
-    case WG_ERR_TOO_LARGE: return 413;
-    case WG_ERR_URI_TOO_LONG: return 414;
-    case WG_ERR_MEDIA_TYPE: return 415;
-    case WG_ERR_TOO_MANY: return 429;
-    case WG_ERR_HEADERS_TOO_LARGE: return 431;
-    case WG_ERR_NOMEM: return 500;
-    case WG_ERR_STORE: return 500;
-    case WG_ERR_IO: return 500;
-    case WG_ERR_CONFIG: return 500;
-    case WG_ERR_INTERNAL: return 500;
-    case WG_ERR_SCHEMA: return 500;
-    case WG_ERR_BUSY: return 503;
-    case WG_ERR_UNAVAILABLE: return 503;
+    case WG_OK:
+        return 200;
+    case WG_ERR_BAD_REQUEST:
+        return 400;
+    case WG_ERR_BAD_JSON:
+        return 400;
+    case WG_ERR_INVALID:
+        return 422;
+    case WG_ERR_UNAUTHORIZED:
+        return 401;
+    case WG_ERR_FORBIDDEN:
+        return 403;
+    case WG_ERR_NOT_FOUND:
+        return 404;
+    case WG_ERR_OUTSIDE_COVERAGE:
+        return 404;
+    case WG_ERR_METHOD:
+        return 405;
+    case WG_ERR_CONFLICT:
+        return 409;
+    case WG_ERR_PRECONDITION:
+        return 412;
+    case WG_ERR_TOO_LARGE:
+        return 413;
+    case WG_ERR_URI_TOO_LONG:
+        return 414;
+    case WG_ERR_MEDIA_TYPE:
+        return 415;
+    case WG_ERR_TOO_MANY:
+        return 429;
+    case WG_ERR_HEADERS_TOO_LARGE:
+        return 431;
+    case WG_ERR_NOMEM:
+        return 500;
+    case WG_ERR_STORE:
+        return 500;
+    case WG_ERR_IO:
+        return 500;
+    case WG_ERR_CONFIG:
+        return 500;
+    case WG_ERR_INTERNAL:
+        return 500;
+    case WG_ERR_SCHEMA:
+        return 500;
+    case WG_ERR_BUSY:
+        return 503;
+    case WG_ERR_UNAVAILABLE:
+        return 503;
     }
     return 500;
 }
 
 wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
 {
-    r->err_field = field;
+    /* A copy: the name may live in data freed before the reply is written
+     * (a ledger declaration's field names). */
+    r->err_field = field ? arena_strdup(&r->ar, field) : NULL;
     if (fmt) {
         char msg[512];
         va_list ap;
@@ -55,6 +81,11 @@ wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
         r->err_msg = arena_strdup(&r->ar, msg);
     }
     return rc;
+}
+
+wg_err req_fail_why(http_req *r, wg_err rc, const wg_why *why)
+{
+    return why->msg[0] ? req_fail(r, rc, why->field, "%s", why->msg) : rc;
 }
 
 void reply_error(http_req *r, wg_err rc)
@@ -154,14 +185,21 @@ wg_err req_parse_json(const char *body, size_t len, json_t **out, char *msg, siz
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
     }
     return "a value";
 }
@@ -190,8 +228,7 @@ wg_err req_json_string(http_req *r, const char *field, bool required, size_t max
         return req_fail(r, WG_ERR_BAD_REQUEST, field, "'%s' must be a string, not %s", field,
                         json_type_name(v));
     if (json_string_length(v) > maxlen)
-        return req_fail(r, WG_ERR_INVALID, field, "'%s' is longer than %zu bytes", field,
-                        maxlen);
+        return req_fail(r, WG_ERR_INVALID, field, "'%s' is longer than %zu bytes", field, maxlen);
     if (strlen(json_string_value(v)) != json_string_length(v))
         return req_fail(r, WG_ERR_INVALID, field, "'%s' must not contain NUL", field);
     *out = json_string_value(v);

@@ -33,16 +33,16 @@ typedef enum { BODY_NONE, BODY_JSON, BODY_RAW } body_kind;
 
 /* One row of the routes table (src/http/routes.c). */
 typedef struct {
-    unsigned methods;     /* mask of http_method; GET implies HEAD */
-    const char *pattern;  /* "/api/grids/{code}" */
+    unsigned methods;    /* mask of http_method; GET implies HEAD */
+    const char *pattern; /* "/api/grids/{code}" */
     http_handler handler;
-    body_kind body;       /* what the body must be */
-    size_t max_body;      /* cap in bytes; 0 = the configured default */
-    perm_id perm;         /* what the actor must hold (core/actor.h) */
-    const char *action;   /* audit action of a write route, e.g. "user.create";
-                             the handler then runs in one transaction that also
-                             appends the audit row. NULL for reads. */
-    bool audit_failure;   /* also audit a refused request ("<action>.failure") */
+    body_kind body;     /* what the body must be */
+    size_t max_body;    /* cap in bytes; 0 = the configured default */
+    perm_id perm;       /* what the actor must hold (core/actor.h) */
+    const char *action; /* audit action of a write route, e.g. "user.create";
+                           the handler then runs in one transaction that also
+                           appends the audit row. NULL for reads. */
+    bool audit_failure; /* also audit a refused request ("<action>.failure") */
 } http_route;
 
 #define REQ_MAX_HEADERS 8
@@ -50,22 +50,22 @@ typedef struct {
 struct http_req {
     arena ar;
     http_server *srv;
-    void *conn;               /* the MHD connection */
+    void *conn; /* the MHD connection */
     unsigned method;
     const char *path;
-    const http_route *route;  /* NULL when no route matched */
+    const http_route *route; /* NULL when no route matched */
     route_match match;
     const char *request_id;
-    const char *body;         /* NUL-terminated; NULL when none */
+    const char *body; /* NUL-terminated; NULL when none */
     size_t body_len;
-    json_t *json;             /* parsed body for BODY_JSON routes */
-    actor *who;               /* the authenticated actor; NULL when anonymous */
-    char csrf[64];            /* the session's CSRF token */
+    json_t *json;  /* parsed body for BODY_JSON routes */
+    actor *who;    /* the authenticated actor; NULL when anonymous */
+    char csrf[64]; /* the session's CSRF token */
     char client_addr[64];
-    store *db;                /* this thread's connection, once needed */
+    store *db; /* this thread's connection, once needed */
 
     /* audit: set by handlers to say more than the route's action */
-    const char *audit_actor;   /* who, when there is no actor (a failed login) */
+    const char *audit_actor; /* who, when there is no actor (a failed login) */
     const char *audit_detail;
     const char *audit_resource; /* default: the path */
 
@@ -105,7 +105,6 @@ store_pool *req_pool(http_req *r);
 struct calendar;
 const struct calendar *req_calendar(http_req *r);
 
-
 /* Append an audit row for this request (actor, request id, address,
  * resource filled in) inside the current transaction... */
 wg_err req_audit(http_req *r, const char *action, const char *detail);
@@ -126,6 +125,8 @@ const char *req_header(http_req *r, const char *name);
  * (printf-style, may be NULL for the default text); returns rc. */
 wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same from a refusal core explained in why (rc alone when it did not). */
+wg_err req_fail_why(http_req *r, wg_err rc, const wg_why *why);
 
 /* Reply with a JSON value (the reference is stolen) and status. */
 wg_err reply_json(http_req *r, int status, json_t *j);

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#define IND_COLS                                                                                  \
+#define IND_COLS                                                                                   \
     "code, name, unit, period, direction, cumulate, source, position, note, updated_at, section"
 #define VAL_COLS "id, code, period, value, source_note, reason, entered_by, entered_at"
 
@@ -37,7 +37,7 @@ static void read_ind(sqlite3_stmt *st, store_indicator *d)
 {
     memset(d, 0, sizeof(*d));
     char *t[] = {d->code, d->name, d->unit, d->period, d->direction, d->cumulate, d->source};
-    size_t c[] = {sizeof(d->code),      sizeof(d->name),     sizeof(d->unit), sizeof(d->period),
+    size_t c[] = {sizeof(d->code),      sizeof(d->name),     sizeof(d->unit),  sizeof(d->period),
                   sizeof(d->direction), sizeof(d->cumulate), sizeof(d->source)};
     for (int i = 0; i < 7; i++)
         stmt_col_text(st, i, t[i], c[i]);

@@ -15,8 +15,8 @@ static const char SQL_KIND_PUT[] =
 static const char SQL_KIND_GET[] = "SELECT spec FROM ledger_kinds WHERE code = ?1";
 static const char SQL_KINDS[] = "SELECT code, name, spec FROM ledger_kinds ORDER BY code";
 
-#define RECORD_COLS                                                                               \
-    "id, kind, grid, owner_unit, owner_person, status, data, coalesce(due_at, 0),"               \
+#define RECORD_COLS                                                                                \
+    "id, kind, grid, owner_unit, owner_person, status, data, coalesce(due_at, 0),"                 \
     " coalesce(done_at, 0), visits, created_by, created_at, updated_at, version"
 
 static const char SQL_RECORD_INSERT[] =
@@ -229,8 +229,8 @@ wg_err store_record_event_add(store *s, store_record_event *ev)
         return WG_ERR_STORE;
     sqlite3_bind_int64(st, 1, ev->record_id);
     sqlite3_bind_int64(st, 2, ev->at);
-    const char *t[] = {ev->actor, ev->action, ev->from_status, ev->to_status, ev->note,
-                       ev->data[0] ? ev->data : "{}"};
+    const char *t[] = {ev->actor,     ev->action, ev->from_status,
+                       ev->to_status, ev->note,   ev->data[0] ? ev->data : "{}"};
     for (int i = 0; i < 6; i++)
         sqlite3_bind_text(st, i + 3, t[i], -1, SQLITE_TRANSIENT);
     wg_err e = stmt_exec(st);
