@@ -107,3 +107,19 @@ wg_err attach_store(store *s, const char *dir, const void *data, size_t len, int
     *media_type = type;
     return store_attachment_put(s, sha, type, (int64_t)len, now);
 }
+
+wg_err attach_check_list(store *s, const json_t *att, wg_why *why)
+{
+    if (!json_is_array(att) || json_array_size(att) > 20)
+        return wg_fail(why, WG_ERR_BAD_REQUEST, "attachments",
+                       "'attachments' is a list of up to 20 SHA-256s from POST /api/attachments");
+    for (size_t i = 0; i < json_array_size(att); i++) {
+        const char *sha = json_string_value(json_array_get(att, i));
+        char type[64];
+        int64_t size;
+        if (!attach_sha_ok(sha) || store_attachment_get(s, sha, type, sizeof(type), &size) != WG_OK)
+            return wg_fail(why, WG_ERR_INVALID, "attachments", "no attachment %s",
+                           sha ? sha : "(not a string)");
+    }
+    return WG_OK;
+}

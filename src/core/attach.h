@@ -1,5 +1,5 @@
 /*
- * attach.h - attachments (photos, documents) of cases: content-addressed
+ * attach.h - attachments (photos, documents) of cases and ledger entries: content-addressed
  * files under a directory, recorded in the store.
  *
  * A file is kept once per content, at DIR/ab/abcdef... (its SHA-256), and
@@ -8,6 +8,8 @@
  */
 #ifndef WG_ATTACH_H
 #define WG_ATTACH_H
+
+#include <jansson.h>
 
 #include "store/store.h"
 
@@ -26,5 +28,10 @@ void attach_path(const char *dir, const char *sha, char *out, size_t cap);
 
 /* Is sha 64 lowercase hex digits? */
 bool attach_sha_ok(const char *sha);
+
+/* Is att a list of at most 20 SHA-256s of stored attachments (what an
+ * action or an entry may carry)? WG_ERR_INVALID / WG_ERR_BAD_REQUEST with
+ * why naming "attachments" when not. */
+wg_err attach_check_list(store *s, const json_t *att, wg_why *why);
 
 #endif

@@ -114,7 +114,7 @@ static wg_err entry(seed *sd, const char *kind, int i, int day, json_t *fields,
     e = in && r ? ledger_record_create(&env, k, in, r, sd->why) : WG_ERR_NOMEM;
     for (int a = 0; !e && actions && actions[a]; a++) {
         env.now += DAY;
-        e = ledger_record_act(&env, k, r, actions[a], "", sd->why);
+        e = ledger_record_act(&env, k, r, actions[a], "", NULL, sd->why);
     }
     if (!e)
         sd->made++;

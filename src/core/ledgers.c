@@ -3,6 +3,7 @@
  * against them, actions run, history written, KPIs computed.
  */
 #include "core/ledgers.h"
+#include "core/attach.h"
 #include "core/calendar.h"
 #include "core/pii.h"
 #include "util/csv.h"
@@ -664,13 +665,17 @@ wg_err ledger_record_create(const ledger_env *env, const ledger_kind *k, const j
     snprintf(r->created_by, sizeof(r->created_by), "%s", env->who ? env->who->login : "-");
     r->created_at = r->updated_at = env->now;
     json_t *changed = NULL;
-    wg_err e = apply_input(env, k, r, in, true, &changed, why);
+    const json_t *att = json_object_get(in, "attachments");
+    wg_err e = att ? attach_check_list(env->s, att, why) : WG_OK;
+    if (!e)
+        e = apply_input(env, k, r, in, true, &changed, why);
     if (!e && is_done(k, r->status))
         r->done_at = env->now;
     if (!e)
         e = store_record_insert(env->s, r);
     if (!e)
-        e = history(env, r, "create", "", NULL, json_pack("{s:o}", "fields", json_incref(changed)));
+        e = history(env, r, "create", "", NULL,
+                    json_pack("{s:O, s:O*}", "fields", changed, "attachments", att));
     json_decref(changed);
     return e;
 }
@@ -734,7 +739,8 @@ static json_t *allowed(const ledger_env *env, const ledger_kind *k, const store_
 }
 
 wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_record *r,
-                         const char *action, const char *note, wg_why *why)
+                         const char *action, const char *note, const json_t *attachments,
+                         wg_why *why)
 {
     const json_t *a = find_named(json_object_get(k->spec, "actions"), "action", action);
     if (!a)
@@ -746,6 +752,9 @@ wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_reco
         return wg_fail(why, WG_ERR_FORBIDDEN, "action", "your roles may not %s here", action);
     if (note && strlen(note) > 1000)
         return wg_fail(why, WG_ERR_INVALID, "note", "'note' has at most 1000 bytes");
+    wg_err e = attachments ? attach_check_list(env->s, attachments, why) : WG_OK;
+    if (e)
+        return e;
     char from[32];
     snprintf(from, sizeof(from), "%s", r->status);
     const char *to = json_string_value(json_object_get(a, "to"));
@@ -761,8 +770,10 @@ wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_reco
         r->visits++;
     r->updated_at = env->now;
     r->version++;
-    wg_err e = store_record_update(env->s, r);
-    return e ? e : history(env, r, action, from, note, NULL);
+    e = store_record_update(env->s, r);
+    return e ? e
+             : history(env, r, action, from, note,
+                       attachments ? json_pack("{s:O}", "attachments", attachments) : NULL);
 }
 
 bool ledger_record_visible(const actor *who, const store_record *r)

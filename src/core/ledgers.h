@@ -61,7 +61,8 @@ typedef struct {
     int utc_offset_min;
 } ledger_env;
 
-/* New entry from {"grid", "owner_unit"?, "owner_person"?, "fields": {...}}. */
+/* New entry from {"grid", "owner_unit"?, "owner_person"?, "fields": {...},
+ * "attachments"?: [sha256, ...]} (attachments go to its first history row). */
 wg_err ledger_record_create(const ledger_env *env, const ledger_kind *k, const json_t *in,
                             store_record *out, wg_why *why);
 /* Change the fields (and grid, owners) of an entry from the same shape;
@@ -70,9 +71,11 @@ wg_err ledger_record_edit(const ledger_env *env, const ledger_kind *k, store_rec
                           const json_t *in, wg_why *why);
 /* Run an action: WG_ERR_CONFLICT (with why.details listing the allowed
  * actions) when it is not allowed from the state, WG_ERR_FORBIDDEN when the
- * actor's roles may not. */
+ * actor's roles may not. Attachments (may be NULL: [sha256, ...] of stored
+ * files) are recorded in the action's history row. */
 wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_record *r,
-                         const char *action, const char *note, wg_why *why);
+                         const char *action, const char *note, const json_t *attachments,
+                         wg_why *why);
 
 /* Import entries from CSV (UTF-8, RFC 4180): a header row naming the
  * columns (grid, owner_unit, owner_person and the kind's fields, by name or

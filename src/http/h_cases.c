@@ -460,19 +460,9 @@ wg_err h_case_act(http_req *r)
     }
     json_t *att = json_object_get(r->json, "attachments");
     if (att) {
-        if (!json_is_array(att) || json_array_size(att) > 20)
-            return req_fail(
-                r, WG_ERR_BAD_REQUEST, "attachments",
-                "'attachments' is a list of up to 20 SHA-256s from POST /api/attachments");
-        for (size_t i = 0; i < json_array_size(att); i++) {
-            const char *sha = json_string_value(json_array_get(att, i));
-            char type[64];
-            int64_t size;
-            if (!attach_sha_ok(sha) ||
-                store_attachment_get(req_store(r), sha, type, sizeof(type), &size) != WG_OK)
-                return req_fail(r, WG_ERR_INVALID, "attachments", "no attachment %s",
-                                sha ? sha : "(not a string)");
-        }
+        wg_why why = {0};
+        if ((e = attach_check_list(req_store(r), att, &why)))
+            return req_fail_why(r, e, &why);
         char *txt = json_dumps(att, JSON_COMPACT);
         if (txt) {
             in.attachments = arena_strdup(&r->ar, txt);

@@ -268,7 +268,8 @@ wg_err h_ledger_record_edit(http_req *r)
     return e;
 }
 
-/* POST /api/ledgers/{kind}/records/{id}/actions/{action} {"note"?} */
+/* POST /api/ledgers/{kind}/records/{id}/actions/{action}
+ * {"note"?, "attachments"?: [sha256, ...]} */
 wg_err h_ledger_record_act(http_req *r)
 {
     ledger_kind *k = NULL;
@@ -280,7 +281,8 @@ wg_err h_ledger_record_act(http_req *r)
     ledger_env env = env_of(r);
     wg_why why = {0};
     if (!(e = check_if_match(r, rec)) && !(e = req_json_string(r, "note", false, 1000, &note))) {
-        e = ledger_record_act(&env, k, rec, action ? action : "", note, &why);
+        e = ledger_record_act(&env, k, rec, action ? action : "", note,
+                              json_object_get(r->json, "attachments"), &why);
         if (e == WG_ERR_CONFLICT) {
             json_t *j = ledger_record_json(&env, k, rec);
             r->err_details =

@@ -264,3 +264,24 @@ test('CSV import: all rows or none, each bad row reported with its line', async 
   assertError(await imp('grid,colour\n1,2\n'), 422, 'invalid', 'csv');
   assertError(await imp('grid,title\n"unclosed,x\n'), 422, 'invalid', 'csv');
 });
+
+test('attachments on entries and actions: stored files only, kept in the history', async () => {
+  const png = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300, 9)]);
+  const fd = new FormData();
+  fd.append('file', new Blob([png], { type: 'image/png' }), 'visit.png');
+  const up = await fetch(srv.url + '/api/attachments', { method: 'POST', body: fd, headers: { authorization: `Bearer ${tok.member}` } });
+  assert.equal(up.status, 201);
+  const sha = (await up.json()).items[0].sha256;
+  const made = await req(srv, 'POST', '/api/ledgers/hazard/records', { token: tok.member, body: {
+    grid: MEMBER_GRID, attachments: [sha],
+    fields: { title: '楼道堆放杂物', sector: 'fire', place: '3号楼', level: 'general', found_on: '2026-11-20' } } });
+  assert.equal(made.status, 201, made.text);
+  const id = made.json.id;
+  assertError(await req(srv, 'POST', `/api/ledgers/hazard/records/${id}/actions/start`, { token: tok.member, body: { attachments: ['c'.repeat(64)] } }), 422, 'invalid', 'attachments');
+  assertError(await req(srv, 'POST', `/api/ledgers/hazard/records/${id}/actions/start`, { token: tok.member, body: { attachments: 'x' } }), 400, 'bad_request', 'attachments');
+  const ok = await req(srv, 'POST', `/api/ledgers/hazard/records/${id}/actions/start`, { token: tok.member, body: { note: '已通知物业', attachments: [sha] } });
+  assert.equal(ok.status, 200, ok.text);
+  const h = await req(srv, 'GET', `/api/ledgers/hazard/records/${id}/history`, { token: tok.member });
+  assert.deepEqual(h.json.items.map((e) => e.data.attachments), [[sha], [sha]]);
+  assert.equal(h.json.items[1].note, '已通知物业');
+});
