@@ -51,6 +51,7 @@ struct kpi {
     dim dims[DIMS];
     open_case *open;
     size_t nopen_slots, nopen_used; /* used counts deleted slots too */
+    size_t nopen_live;
     int64_t cases;
     size_t bytes;
 };
@@ -259,9 +260,14 @@ static open_case *open_find(const kpi *k, int64_t id, bool for_insert)
     }
 }
 
+/* Rehash: at the same size when deleted slots are most of the table (cases
+ * close: the table holds the open ones, not every case ever open), else
+ * twice as large. */
 static bool open_grow(kpi *k)
 {
-    size_t n = k->nopen_slots ? k->nopen_slots * 2 : 1024;
+    size_t n = !k->nopen_slots                             ? 1024
+               : (k->nopen_live + 1) * 4 <= k->nopen_slots ? k->nopen_slots
+                                                           : k->nopen_slots * 2;
     open_case *slots = calloc(n, sizeof(*slots));
     if (!slots)
         return false;
@@ -284,8 +290,10 @@ static bool open_set(kpi *k, const store_case_contrib *c, series *const *s)
 {
     if (c->sign < 0) {
         open_case *o = open_find(k, c->case_id, false);
-        if (o && o->due == c->open_due)
+        if (o && o->due == c->open_due) {
             o->case_id = -1;
+            k->nopen_live--;
+        }
         return true;
     }
     if ((k->nopen_used + 1) * 2 > k->nopen_slots && !open_grow(k))
@@ -293,6 +301,8 @@ static bool open_set(kpi *k, const store_case_contrib *c, series *const *s)
     open_case *o = open_find(k, c->case_id, true);
     if (o->case_id == 0)
         k->nopen_used++;
+    if (o->case_id != c->case_id)
+        k->nopen_live++;
     o->case_id = c->case_id;
     o->reported_at = c->reported_at;
     o->due = c->open_due;

@@ -629,7 +629,10 @@ wg_err h_stats_cases(http_req *r)
     e = buf_printf(&b, "{\"group\":\"%s\",\"exclude_deferred\":%s,", g ? g : "all",
                    req_config(r)->kpi_exclude_deferred ? "true" : "false");
     kpisvc *ks = req_kpis(r);
-    kpi *k = kpisvc_acquire(ks, req_store(r), req_pool(r));
+    store *db = req_store(r);
+    if (!db)
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+    kpi *k = kpisvc_acquire(ks, db, req_pool(r));
     if (!e)
         e = cases_stats(req_store(r), k, col, actor_grid_scope(REQ_WHO(r), PERM_STATS_READ), from,
                         to, (int64_t)time(NULL), req_config(r)->kpi_exclude_deferred, &b);

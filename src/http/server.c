@@ -326,7 +326,8 @@ static wg_err check_access(http_server *s, http_req *r)
     if (rt->perm == PERM_PUBLIC)
         return WG_OK;
     if (!r->who)
-        return need_login(r, "log in first (POST /api/login), or send an API key as a Bearer token");
+        return need_login(r,
+                          "log in first (POST /api/login), or send an API key as a Bearer token");
     if (!actor_can(r->who, rt->perm))
         return req_fail(r, WG_ERR_FORBIDDEN, NULL, "your roles do not allow this");
     if (r->who->by_cookie && is_write(r->method)) {
@@ -496,9 +497,8 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     http_server *s = cls;
@@ -561,20 +561,21 @@ static void access_log(req_ctx *c, uint64_t micros)
     arena_init(&tmp, line, sizeof(line), 64 * 1024);
     buf_init(&b, &tmp, 16 * 1024);
     log_timestamp(ts, sizeof(ts));
-    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
-                                        "OPTIONS"};
+    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
     const char *m = "OTHER";
     for (size_t i = 0; i < WG_ARRAY_LEN(names); i++)
         if (r->method == (1u << i))
             m = names[i];
-    wg_err e = buf_printf(&b, "{\"t\":\"%s\",\"level\":\"access\",\"id\":\"%s\",\"method\":\"%s\","
-                              "\"path\":\"",
+    wg_err e = buf_printf(&b,
+                          "{\"t\":\"%s\",\"level\":\"access\",\"id\":\"%s\",\"method\":\"%s\","
+                          "\"path\":\"",
                           ts, r->request_id, m);
     if (!e)
         e = buf_json_escape(&b, r->path, strlen(r->path));
     if (!e)
-        e = buf_printf(&b, "\",\"status\":%d,\"bytes\":%zu,\"us\":%llu}\n", c->queued ? r->status : 0,
-                       c->queued ? r->out_len : 0, (unsigned long long)micros);
+        e = buf_printf(&b, "\",\"status\":%d,\"bytes\":%zu,\"us\":%llu}\n",
+                       c->queued ? r->status : 0, c->queued ? r->out_len : 0,
+                       (unsigned long long)micros);
     if (!e)
         log_write_line(2, b.ptr, b.len);
     arena_free(&tmp);
@@ -646,8 +647,7 @@ static void *scheduler(void *arg)
 wg_err server_reload_calendar(http_server *s, store *db, wg_why *why)
 {
     calendar *cal = NULL;
-    wg_err e = cases_calendar(db, s->cfg->work_periods, (int)s->cfg->utc_offset_minutes, &cal,
-                              why);
+    wg_err e = cases_calendar(db, s->cfg->work_periods, (int)s->cfg->utc_offset_minutes, &cal, why);
     if (e)
         return e;
     pthread_mutex_lock(&s->cal_lock);
@@ -694,8 +694,8 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
         snprintf(err, errcap, "invalid listen address '%s'", cfg->listen);
         return WG_ERR_CONFIG;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *ai = NULL;
     int gai = getaddrinfo(host, NULL, &hints, &ai);
     if (gai != 0) {
@@ -759,16 +759,14 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
      * write buffers libmicrohttpd keeps in the same pool. */
     size_t memlimit = (size_t)cfg->max_header_bytes + (size_t)cfg->max_uri + 64 * WG_KIB;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
     errno = 0;
-    s->d = MHD_start_daemon(
-        flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memlimit,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_logger, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            memlimit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->d) {
         int sys = errno;
         snprintf(err, errcap, "cannot listen on %s%s%s", cfg->listen, sys ? ": " : "",
@@ -806,10 +804,16 @@ void server_stop(http_server *s, int grace_seconds)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    /* Writes waiting for their commit are suspended: commit them now and
+     * let them answer (MHD may not stop with suspended connections). */
+    store_pool_flush(s->pool);
+    for (int i = 0; i < 200 && atomic_load(&s->inflight) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     int left = atomic_load(&s->inflight);
     if (left > 0)
-        log_warn("http: %d request(s) still running after %d s; closing them", left,
-                 grace_seconds);
+        log_warn("http: %d request(s) still running after %d s; closing them", left, grace_seconds);
     MHD_stop_daemon(s->d);
     if (s->sched_running) {
         pthread_mutex_lock(&s->sched_lock);

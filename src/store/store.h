@@ -404,7 +404,7 @@ wg_err store_case_contrib_all(store *s, int64_t *last_seq,
 /* Log rows after `after`, oldest first, at most limit. */
 wg_err store_case_contrib_since(store *s, int64_t after, int limit,
                                 wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx);
-/* Delete the log rows up to and including seq (applied). */
+/* Delete the log rows before seq (the applied ones but the newest). */
 wg_err store_case_contrib_trim(store *s, int64_t seq);
 
 
@@ -619,6 +619,9 @@ store *store_pool_get(store_pool *p);
  * store_rollback, which hold the pool's write mutex. */
 store *store_pool_writer(store_pool *p);
 /* Close every connection; no thread may use the pool afterwards. */
+/* Commit the writer's open batch now and tell its members (at shutdown:
+ * nobody is left waiting). */
+void store_pool_flush(store_pool *p);
 void store_pool_free(store_pool *p);
 
 #endif

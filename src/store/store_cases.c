@@ -7,15 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CASE_COLS                                                                                 \
-    "id, category, status, urgency, source, description, address, lon, lat, grid, grid_l1,"     \
-    " grid_l2, grid_l3, dedicated, department, coalesce(route_rule, 0), reporter_login,"         \
-    " reporter_name, reporter_phone_sealed, reporter_phone_masked, reported_at,"                  \
-    " coalesce(filed_at, 0), coalesce(dispatched_at, 0), coalesce(acknowledged_at, 0),"          \
-    " coalesce(started_at, 0), coalesce(fed_back_at, 0), coalesce(verified_at, 0),"              \
-    " coalesce(closed_at, 0), coalesce(due_at, 0), coalesce(handle_due_at, 0),"                  \
-    " coalesce(escalated_at, 0), due_step, overdue, extension_requested, deferred, extensions,"  \
-    " reworks, whistles, coalesce(merged_into, 0), coalesce(satisfaction, 0),"                   \
+#define CASE_COLS                                                                                  \
+    "id, category, status, urgency, source, description, address, lon, lat, grid, grid_l1,"        \
+    " grid_l2, grid_l3, dedicated, department, coalesce(route_rule, 0), reporter_login,"           \
+    " reporter_name, reporter_phone_sealed, reporter_phone_masked, reported_at,"                   \
+    " coalesce(filed_at, 0), coalesce(dispatched_at, 0), coalesce(acknowledged_at, 0),"            \
+    " coalesce(started_at, 0), coalesce(fed_back_at, 0), coalesce(verified_at, 0),"                \
+    " coalesce(closed_at, 0), coalesce(due_at, 0), coalesce(handle_due_at, 0),"                    \
+    " coalesce(escalated_at, 0), due_step, overdue, extension_requested, deferred, extensions,"    \
+    " reworks, whistles, coalesce(merged_into, 0), coalesce(satisfaction, 0),"                     \
     " coalesce(closed_on_time, -1), coalesce(idempotency_key, ''), version, updated_at"
 
 static const char SQL_CASE_INSERT[] =
@@ -75,8 +75,8 @@ static void read_case(sqlite3_stmt *st, store_case *c)
     stmt_col_blob(st, i++, c->reporter_phone_sealed, sizeof(c->reporter_phone_sealed),
                   &c->reporter_phone_sealed_len);
     stmt_col_text(st, i++, c->reporter_phone_masked, sizeof(c->reporter_phone_masked));
-    int64_t *times[] = {&c->reported_at, &c->filed_at,   &c->dispatched_at, &c->acknowledged_at,
-                        &c->started_at,  &c->fed_back_at, &c->verified_at,   &c->closed_at,
+    int64_t *times[] = {&c->reported_at, &c->filed_at,      &c->dispatched_at, &c->acknowledged_at,
+                        &c->started_at,  &c->fed_back_at,   &c->verified_at,   &c->closed_at,
                         &c->due_at,      &c->handle_due_at, &c->escalated_at};
     for (size_t k = 0; k < WG_ARRAY_LEN(times); k++)
         *times[k] = sqlite3_column_int64(st, i++);
@@ -161,8 +161,8 @@ wg_err store_case_update(store *s, store_case *c)
     sqlite3_bind_text(st, 3, c->status, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, c->department, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 5, c->route_rule);
-    int64_t t[] = {c->filed_at,    c->dispatched_at, c->acknowledged_at, c->started_at,
-                   c->fed_back_at, c->verified_at,   c->closed_at,       c->due_at,
+    int64_t t[] = {c->filed_at,      c->dispatched_at, c->acknowledged_at, c->started_at,
+                   c->fed_back_at,   c->verified_at,   c->closed_at,       c->due_at,
                    c->handle_due_at, c->escalated_at};
     for (int i = 0; i < 10; i++)
         sqlite3_bind_int64(st, 6 + i, t[i]);
@@ -205,8 +205,8 @@ wg_err store_case_event_add(store *s, store_case_event *ev)
         return WG_ERR_STORE;
     sqlite3_bind_int64(st, 1, ev->case_id);
     sqlite3_bind_int64(st, 2, ev->at);
-    const char *t[] = {ev->actor, ev->action, ev->from_status, ev->to_status, ev->note,
-                       ev->data[0] ? ev->data : "{}"};
+    const char *t[] = {ev->actor,     ev->action, ev->from_status,
+                       ev->to_status, ev->note,   ev->data[0] ? ev->data : "{}"};
     for (int i = 0; i < 6; i++)
         sqlite3_bind_text(st, 3 + i, t[i], -1, SQLITE_TRANSIENT);
     wg_err e = stmt_exec(st);
@@ -242,8 +242,8 @@ wg_err store_case_events(store *s, int64_t case_id,
 }
 
 wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
-                       double lon1, double lat1,
-                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
+                       double lon1, double lat1, wg_err (*cb)(void *ctx, const store_case *c),
+                       void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
     if (!st)
@@ -353,8 +353,8 @@ wg_err store_case_list(store *s, const store_case_filter *f,
 
 /* ---- whistles ---- */
 
-static const char SQL_WHISTLE_ADD[] =
-    "INSERT INTO whistles (case_id, whistler, reason, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_WHISTLE_ADD[] = "INSERT INTO whistles (case_id, whistler, reason, note, "
+                                      "created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_WHISTLE_DEPT_ADD[] =
     "INSERT INTO whistle_departments (whistle_id, department, ack_due_at) VALUES (?1, ?2, ?3)";
 static const char SQL_WHISTLE_PARTS[] =
@@ -440,17 +440,19 @@ wg_err store_whistle_part_update(store *s, const store_whistle_part *p)
 
 /* ---- KPI counters ---- */
 
-#define CONTRIB_COLS                                                                              \
-    "case_id, counted, reported_at, grid, grid_l1, grid_l2, grid_l3, department, category,"      \
-    " reporter_login, filed, dispatched, acknowledged, disposed, closed, closed_on_time,"        \
-    " reworked, extended, deferred, overdue, rated, satisfied, satisfaction, whistles,"          \
+#define CONTRIB_COLS                                                                               \
+    "case_id, counted, reported_at, grid, grid_l1, grid_l2, grid_l3, department, category,"        \
+    " reporter_login, filed, dispatched, acknowledged, disposed, closed, closed_on_time,"          \
+    " reworked, extended, deferred, overdue, rated, satisfied, satisfaction, whistles,"            \
     " ack_seconds, ack_counted, close_seconds, open_due"
 
 static const char SQL_CONTRIB_ALL[] = "SELECT 0, 1, " CONTRIB_COLS " FROM case_contrib";
-static const char SQL_CONTRIB_SINCE[] = "SELECT seq, sign, " CONTRIB_COLS
-                                        " FROM case_count_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+static const char SQL_CONTRIB_SINCE[] =
+    "SELECT seq, sign, " CONTRIB_COLS " FROM case_count_log WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_CONTRIB_LAST[] = "SELECT coalesce(max(seq), 0) FROM case_count_log";
-static const char SQL_CONTRIB_TRIM[] = "DELETE FROM case_count_log WHERE seq <= ?1";
+/* The newest row stays: the log's rowids must keep growing past what the
+ * counters applied (an empty table would hand out 1 again). */
+static const char SQL_CONTRIB_TRIM[] = "DELETE FROM case_count_log WHERE seq < ?1";
 static const char SQL_READ_BEGIN[] = "BEGIN";
 static const char SQL_READ_END[] = "COMMIT";
 
@@ -462,10 +464,11 @@ static void read_contrib(sqlite3_stmt *st, store_case_contrib *c)
     c->case_id = sqlite3_column_int64(st, 2);
     c->counted = sqlite3_column_int(st, 3) != 0;
     c->reported_at = sqlite3_column_int64(st, 4);
-    char *text[] = {c->grid, c->grid_l1, c->grid_l2, c->grid_l3,
+    char *text[] = {c->grid,       c->grid_l1,  c->grid_l2,       c->grid_l3,
                     c->department, c->category, c->reporter_login};
-    size_t caps[] = {sizeof(c->grid), sizeof(c->grid_l1), sizeof(c->grid_l2), sizeof(c->grid_l3),
-                     sizeof(c->department), sizeof(c->category), sizeof(c->reporter_login)};
+    size_t caps[] = {sizeof(c->grid),          sizeof(c->grid_l1),    sizeof(c->grid_l2),
+                     sizeof(c->grid_l3),       sizeof(c->department), sizeof(c->category),
+                     sizeof(c->reporter_login)};
     for (int i = 0; i < 7; i++)
         stmt_col_text(st, 5 + i, text[i], caps[i]);
     for (int i = 0; i < CONTRIB_N; i++)
@@ -484,8 +487,9 @@ wg_err store_case_contrib_all(store *s, int64_t *last_seq,
         return WG_ERR_STORE;
     /* One read transaction: the log's last row and the cases agree. */
     wg_err e = stmt_exec(begin);
-    if (!e)
-        e = store_query_i64(s, SQL_CONTRIB_LAST, last_seq);
+    if (e)
+        return e;
+    e = store_query_i64(s, SQL_CONTRIB_LAST, last_seq);
     if (!e)
         e = stmt_each(st, contrib_row, &(contrib_each){cb, ctx});
     wg_err e2 = stmt_exec(end);
@@ -514,8 +518,8 @@ wg_err store_case_contrib_trim(store *s, int64_t seq)
 
 /* ---- statistics ---- */
 
-static const char *const stat_groups[] = {"grid_l1", "grid_l2", "grid_l3", "grid", "department",
-                                          "category", "reporter_login"};
+static const char *const stat_groups[] = {"grid_l1",    "grid_l2",  "grid_l3",       "grid",
+                                          "department", "category", "reporter_login"};
 
 wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix, int64_t from,
                            int64_t to, int64_t now,
@@ -557,9 +561,9 @@ wg_err store_case_stats_by(store *s, const char *group, const char *grid_prefix,
         store_case_stats r;
         memset(&r, 0, sizeof(r));
         stmt_col_text(st, 0, r.key, sizeof(r.key));
-        int64_t *v[] = {&r.reported, &r.filed,   &r.dispatched, &r.acknowledged, &r.disposed,
-                        &r.due,      &r.closed,  &r.closed_on_time, &r.reworked,  &r.extended,
-                        &r.deferred, &r.overdue, &r.rated,      &r.satisfied};
+        int64_t *v[] = {&r.reported, &r.filed,   &r.dispatched,     &r.acknowledged, &r.disposed,
+                        &r.due,      &r.closed,  &r.closed_on_time, &r.reworked,     &r.extended,
+                        &r.deferred, &r.overdue, &r.rated,          &r.satisfied};
         for (size_t i = 0; i < WG_ARRAY_LEN(v); i++)
             *v[i] = sqlite3_column_int64(st, 1 + (int)i);
         r.satisfaction_sum = sqlite3_column_double(st, 15);

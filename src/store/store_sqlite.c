@@ -224,8 +224,8 @@ static int read_version(sqlite3 *db, char *err, size_t errcap, wg_err *e)
         return 0;
     }
     int version = -1;
-    rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
-                            &st, NULL);
+    rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1, &st,
+                            NULL);
     if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     else {
@@ -310,8 +310,9 @@ wg_err store_open(const char *path, const store_opts *o, store **out, char *err,
         snprintf(mode, sizeof(mode), "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (strcmp(mode, "wal") != 0) {
-        snprintf(why, sizeof(why), "cannot switch to WAL mode (is the file or its directory "
-                                   "read-only?)");
+        snprintf(why, sizeof(why),
+                 "cannot switch to WAL mode (is the file or its directory "
+                 "read-only?)");
         e = WG_ERR_IO;
         goto out;
     }
@@ -449,7 +450,7 @@ wg_err store_meta_set(store *s, const char *key, const char *value)
  * the open batch before it starts its own transaction, so that it never
  * waits on SQLite's lock for it. */
 
-#define OUTCOMES 64
+#define OUTCOMES 1024
 
 typedef struct {
     void (*fn)(void *ctx, wg_err e);
@@ -471,7 +472,6 @@ struct store_pool {
     bool batch_open;
     int batch_members;  /* savepoints released into it */
     uint64_t batch_seq; /* its number */
-    uint64_t batches, batched; /* committed batches and their members */
     /* Members that asked to be called back (store_commit_async) instead of
      * waiting; the committer takes the list with the batch. */
     store_done *done;
@@ -520,7 +520,7 @@ static void write_unlock(store *s)
 
 static bool is_writer(const store *s)
 {
-    return s->pool && s->pool->writer == s;
+    return s->pool && __atomic_load_n(&s->pool->writer, __ATOMIC_ACQUIRE) == s;
 }
 
 static wg_err group_sync(store_pool *p);
@@ -554,10 +554,10 @@ static wg_err close_batch(store_pool *p, bool unlock)
     p->batch_members = 0;
     if (unlock)
         write_unlock(w);
-    if (!members)
+    if (!members) {
+        free(done); /* an async commit that failed before it joined */
         return WG_OK;
-    p->batches++;
-    p->batched += (uint64_t)members;
+    }
     if (!e)
         e = group_sync(p); /* the batch is durable when this returns */
     pthread_mutex_lock(&p->sync_lock);
@@ -601,18 +601,28 @@ static wg_err leave_batch(store *s, bool member)
         write_unlock(s);
         return await_outcome(p, seq);
     }
-    if (p->batch_members == 0)
-        close_batch(p, false); /* nobody else's work in it: close it */
+    /* Close it when nobody else's work is in it, or when SQLite rolled the
+     * whole transaction back (an I/O error, a full disk): then the
+     * members' work is gone and they must hear so, and nobody may join a
+     * batch that is no longer a transaction. */
+    if (p->batch_members == 0 || sqlite3_get_autocommit(s->db))
+        close_batch(p, false);
     write_unlock(s);
     return WG_OK;
 }
 
 wg_err store_begin(store *s)
 {
+    if (is_writer(s) && in_batch) {
+        log_error("store: a transaction inside a transaction on the writer connection");
+        return WG_ERR_STORE;
+    }
     write_lock(s);
     wg_err e;
     if (is_writer(s)) {
         store_pool *p = s->pool;
+        if (p->batch_open && sqlite3_get_autocommit(s->db))
+            close_batch(p, false); /* it died: its members hear the error */
         if (!p->batch_open) {
             if ((e = run(s, SQL_BEGIN))) {
                 write_unlock(s);
@@ -803,7 +813,7 @@ store *store_pool_writer(store_pool *p)
             join_pool(p, s);
             s->next_in_pool = p->all;
             p->all = s;
-            p->writer = s;
+            __atomic_store_n(&p->writer, s, __ATOMIC_RELEASE);
             if (pthread_create(&p->committer, NULL, committer_main, p) == 0)
                 p->committer_running = true;
             else
@@ -834,6 +844,20 @@ store *store_pool_get(store_pool *p)
     pthread_mutex_unlock(&p->lock);
     pthread_setspecific(p->key, s);
     return s;
+}
+
+void store_pool_flush(store_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->write);
+    holds_write = true;
+    if (p->batch_open) {
+        close_batch(p, true);
+    } else {
+        holds_write = false;
+        pthread_mutex_unlock(&p->write);
+    }
 }
 
 void store_pool_free(store_pool *p)

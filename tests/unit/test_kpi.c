@@ -162,12 +162,45 @@ static void test_due_depends_on_time(void **state)
     kpi_free(k);
 }
 
+/* Cases that open and close again and again: the table of open cases
+ * holds the open ones, it does not grow with every case ever open. */
+static void test_open_cases_do_not_pile_up(void **state)
+{
+    (void)state;
+    kpi *k = NULL;
+    assert_int_equal(kpi_new(OFF, &k), WG_OK);
+    size_t first = 0;
+    int64_t id = 1;
+    for (int round = 0; round < 40; round++) {
+        for (int i = 0; i < 2000; i++, id++) {
+            store_case_contrib c = one(id, JAN31, "410102008004010101", "d");
+            c.open_due = JAN31 + DAY;
+            assert_int_equal(kpi_apply(k, &c), WG_OK);
+            c.sign = -1;
+            assert_int_equal(kpi_apply(k, &c), WG_OK);
+            c.sign = 1;
+            c.open_due = 0;
+            c.v[CONTRIB_CLOSED] = 1;
+            assert_int_equal(kpi_apply(k, &c), WG_OK);
+        }
+        if (round == 0)
+            first = kpi_bytes(k);
+    }
+    assert_true(kpi_bytes(k) < first * 2);
+    bool ok;
+    got g = ask(k, "", "", JAN31, JAN31 + DAY, JAN31 + 2 * DAY, &ok);
+    assert_int_equal(g.rows[0].reported, 80000);
+    assert_int_equal(g.rows[0].due, 80000); /* all closed */
+    kpi_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_periods_across_months),
         cmocka_unit_test(test_groups_signs_and_scope),
         cmocka_unit_test(test_due_depends_on_time),
+        cmocka_unit_test(test_open_cases_do_not_pile_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
