@@ -297,51 +297,8 @@ wg_err demo_ledgers(store *s, const vault *v, const char *dir, int utc_offset_mi
     return e;
 }
 
-static wg_err count_values(void *ctx, const store_indicator_value *v)
-{
-    (void)v;
-    (*(int *)ctx)++;
-    return WG_OK;
-}
-
 wg_err demo_indicators(store *s, const char *path, int *n, wg_why *why)
 {
-    json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
-    if (!doc)
-        return wg_fail(why, WG_ERR_IO, NULL, "%s: %s (line %d)", path, je.text, je.line);
-    const json_t *list = json_object_get(doc, "indicators");
-    const char *note = json_string_value(json_object_get(doc, "source_note"));
-    wg_err e = json_is_array(list)
-                   ? WG_OK
-                   : wg_fail(why, WG_ERR_INVALID, NULL, "%s: no \"indicators\"", path);
-    bool enter = true;
-    size_t i;
-    json_t *d;
-    json_array_foreach(list, i, d)
-    {
-        if (e)
-            break;
-        const char *code = json_string_value(json_object_get(d, "code"));
-        if (i == 0) {
-            int have = 0;
-            e = store_indicator_values(s, code ? code : "", "", count_values, &have);
-            enter = have == 0;
-        }
-        if (!e)
-            e = indicator_define(s, d, (int64_t)T2023, why);
-        const char *period;
-        json_t *v;
-        json_object_foreach(json_object_get(d, "values"), period, v)
-        {
-            bool corrected;
-            if (!e && enter)
-                e = indicator_enter(s, code, period, json_number_value(v), note, NULL, "staff",
-                                    (int64_t)T2023 + 120 * DAY, &corrected, why);
-        }
-        if (!e)
-            (*n)++;
-    }
-    json_decref(doc);
-    return e;
+    int entered = 0;
+    return indicators_import(s, path, "staff", (int64_t)T2023 + 120 * DAY, n, &entered, why);
 }

@@ -372,3 +372,58 @@ wg_err indicators_view(const ledger_env *env, const char *grid, const char *to, 
     *out = json_pack("{s:s, s:o}", "to", to, "items", c.items);
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
+
+static wg_err count_rows_of(void *ctx, const store_indicator_value *v)
+{
+    (void)v;
+    (*(int *)ctx)++;
+    return WG_OK;
+}
+
+wg_err indicators_import(store *s, const char *path, const char *who, int64_t now, int *defined,
+                         int *entered, wg_why *why)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    *defined = *entered = 0;
+    if (!doc)
+        return wg_fail(why, WG_ERR_IO, NULL, "%s:%d: %s", path, je.line, je.text);
+    const json_t *list = json_object_get(doc, "indicators");
+    const char *note = str(doc, "source_note");
+    wg_err e = json_is_array(list)
+                   ? WG_OK
+                   : wg_fail(why, WG_ERR_INVALID, NULL, "%s: no \"indicators\" list", path);
+    size_t i;
+    json_t *d;
+    json_array_foreach(list, i, d)
+    {
+        if (e)
+            break;
+        const char *code = str(d, "code");
+        if (!(e = indicator_define(s, d, now, why)))
+            (*defined)++;
+        const char *period;
+        json_t *v;
+        json_object_foreach(json_object_get(d, "values"), period, v)
+        {
+            int have = 0;
+            bool corrected;
+            if (e || (e = store_indicator_period_rows(s, code, period, count_rows_of, &have)) ||
+                have)
+                continue;
+            if (!json_is_number(v))
+                e = wg_fail(why, WG_ERR_INVALID, "values", "%s %s: a value is a number", code,
+                            period);
+            else if (!(e = indicator_enter(s, code, period, json_number_value(v), note, NULL, who,
+                                           now, &corrected, why)))
+                (*entered)++;
+        }
+    }
+    if (e && why->msg[0]) {
+        char m[sizeof(why->msg)];
+        snprintf(m, sizeof(m), "%s", why->msg);
+        snprintf(why->msg, sizeof(why->msg), "%.60s: indicator %zu: %.180s", path, i + 1, m);
+    }
+    json_decref(doc);
+    return e;
+}

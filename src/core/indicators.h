@@ -29,6 +29,14 @@ wg_err indicator_enter(store *s, const char *code, const char *period, double va
                        const char *source_note, const char *reason, const char *who,
                        int64_t now, bool *corrected, wg_why *why);
 
+/* Load a file of indicators ({"source_note"?, "indicators": [definition +
+ * "values"?: {"2023-04": n, ...}]}, as share/indicators.json): every
+ * definition and target is written; a value is entered for each period that
+ * has none yet (one that has one is left alone: correct it with a reason).
+ * *defined and *entered get the counts. */
+wg_err indicators_import(store *s, const char *path, const char *who, int64_t now, int *defined,
+                         int *entered, wg_why *why);
+
 /* Every indicator at the end of month `to` ("2023-04"): the year so far,
  * last year's, the change, the target and its completion, the periods. */
 wg_err indicators_view(const ledger_env *env, const char *grid, const char *to, json_t **out,

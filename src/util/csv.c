@@ -10,13 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef struct {
     csv_row_cb cb;
     void *ctx;
-    int line;       /* the physical line the next row starts on */
-    int newlines;   /* line breaks inside the current row's quoted fields */
-    int last_term;  /* what ended the previous row */
+    int line;      /* the physical line the next row starts on */
+    int newlines;  /* line breaks inside the current row's quoted fields */
+    int last_term; /* what ended the previous row */
     int nfields;
     char fields[CSV_MAX_FIELDS][CSV_FIELD_MAX];
     char *ptrs[CSV_MAX_FIELDS];
@@ -86,7 +85,6 @@ wg_err csv_each(const char *buf, size_t len, csv_row_cb cb, void *ctx)
     return e;
 }
 
-
 #define MAX_FILE ((size_t)1 << 30)
 
 /* The whole file, or NULL with errno set (EISDIR, EFBIG, ...). */
@@ -109,6 +107,8 @@ char *csv_read_file(const char *path, size_t *len)
             free(buf);
             buf = NULL;
             errno = EIO;
+        } else {
+            buf[*len] = '\0'; /* as csv.h promises */
         }
     }
     int saved = errno;
@@ -116,4 +116,3 @@ char *csv_read_file(const char *path, size_t *len)
     errno = saved;
     return buf;
 }
-

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { startServer, req, login, assertError, tempDir, demoDatabase, DEMO_PASSWORD } from './lib.mjs';
+import { startServer, req, login, assertError, tempDir, demoDatabase, cli, DEMO_PASSWORD } from './lib.mjs';
 
 let srv; const tok = {};
 const MEMBER_GRID = '410102008004010101';
@@ -284,4 +284,26 @@ test('attachments on entries and actions: stored files only, kept in the history
   const h = await req(srv, 'GET', `/api/ledgers/hazard/records/${id}/history`, { token: tok.member });
   assert.deepEqual(h.json.items.map((e) => e.data.attachments), [[sha], [sha]]);
   assert.equal(h.json.items[1].note, '已通知物业');
+});
+
+test('the command line installs ledger kinds and indicators from files, all or nothing', () => {
+  const dir = tempDir();
+  const db = `${dir}/cli.db`;
+  const env = { ...process.env, WANGGE_PASSWORD_MEMLIMIT: '8M' };
+  assert.equal(cli(['init', '--db', db], { env }).status, 0);
+  let r = cli(['import', 'ledgers', 'share/ledgers/dispute.json', 'share/ledgers/hazard.json', '--db', db], { env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /ledger dispute: installed\nledger hazard: installed/);
+  writeFileSync(`${dir}/bad.json`, JSON.stringify({ code: 'bad_kind', name: '坏' }));
+  r = cli(['import', 'ledgers', 'share/ledgers/activity.json', `${dir}/bad.json`, '--db', db], { env });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /bad\.json: .*fields.*nothing was imported/);
+  r = cli(['import', 'indicators', 'share/indicators.json', '--db', db], { env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /imported 13 indicator\(s\) and 56 value\(s\)/);
+  r = cli(['import', 'indicators', 'share/indicators.json', '--db', db], { env });
+  assert.match(r.stdout, /and 0 value\(s\)/, 'values already there are left alone');
+  const kinds = spawnSync('sqlite3', [db, 'SELECT group_concat(code) FROM ledger_kinds'], { encoding: 'utf8' });
+  assert.equal(kinds.stdout.trim(), 'dispute,hazard');
+  assert.equal(cli(['import', 'ledgers', '--db', db], { env }).status, 2);
 });
