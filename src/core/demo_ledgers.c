@@ -6,6 +6,7 @@
  * 2023-01-03 to 2023-04-28, spread over the micro-grids.
  */
 #include "core/demo_ledgers.h"
+#include "core/calendar.h"
 #include "core/indicators.h"
 #include "core/ledgers.h"
 
@@ -124,15 +125,12 @@ static wg_err entry(seed *sd, const char *kind, int i, int day, json_t *fields,
     return e;
 }
 
-/* "2023-MM-DD" of day (days after 2023-01-01, within the year). */
+/* "2023-MM-DD" of day (days after 2023-01-01). */
 static void day_name(int day, char out[16])
 {
-    day = day < 0 ? 0 : day > 364 ? 364 : day;
-    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int m = 0;
-    while (m < 11 && day >= md[m])
-        day -= md[m++];
-    snprintf(out, 16, "2023-%02d-%02d", (m + 1) % 100, (day + 1) % 100);
+    int y, m, d;
+    calendar_civil_from_days(calendar_days_from_civil(2023, 1, 1) + day, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
 }
 
 static const char *const dispute_types[] = {"neighbour",           "family",   "labour",

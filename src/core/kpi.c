@@ -12,6 +12,7 @@
  * hash table by case id, and counted at query time.
  */
 #include "core/kpi.h"
+#include "core/calendar.h"
 #include "util/strparse.h"
 
 #include <stdlib.h>
@@ -67,46 +68,23 @@ static const char *contrib_key(const store_case_contrib *c, int d)
     return keys[d];
 }
 
-/* ---- calendar arithmetic (days since 1970-01-01, proleptic Gregorian) ---- */
+/* ---- days and months (days since 1970-01-01; see calendar.h) ---- */
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
-static void civil(int64_t z, int *y, int *m)
-{
-    z += 719468;
-    int64_t era = floor_div(z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int mm = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (mm <= 2));
-    *m = mm;
-}
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = floor_div(y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int32_t month_of_day(int64_t day)
 {
-    int y, m;
-    civil(day, &y, &m);
+    int y, m, d;
+    calendar_civil_from_days(day, &y, &m, &d);
     return (int32_t)(y * 12 + m - 1);
 }
 
 static int64_t month_start(int32_t mon)
 {
-    return days_from_civil(mon / 12, mon % 12 + 1, 1);
+    return calendar_days_from_civil(mon / 12, mon % 12 + 1, 1);
 }
 
 static int64_t local_day(const kpi *k, int64_t t)

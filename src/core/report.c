@@ -394,8 +394,7 @@ wg_err report_summary(const ledger_env *env, const char *grid, const char *to, j
         return e;
     json_t *paras = json_array();
     /* "截至4月底" at a month's last day, else "截至4月12日" */
-    static const int md[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool month_end = d == md[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    bool month_end = !calendar_date_valid(y, m, d + 1);
     char lead[256];
     if (month_end)
         snprintf(lead, sizeof(lead), "截至%d月底，%s", m, g.name);
