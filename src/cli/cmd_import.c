@@ -99,6 +99,24 @@ static int import_grids(const wg_config *cfg, const char *file)
     return rc;
 }
 
+/* End an import begun with store_begin: audit it and commit, or roll back
+ * and say why; the exit code. */
+static int finish(store *s, wg_err e, const wg_why *why, const char *action, const char *resource,
+                  const char *detail)
+{
+    audit_event ev = {
+        .actor = cli_actor(), .action = action, .resource = resource, .detail = detail};
+    if (!e)
+        e = audit_append(s, &ev);
+    if (!e)
+        e = store_commit(s);
+    if (!e)
+        return EXIT_OK;
+    store_rollback(s);
+    cli_error("import", "%s; nothing was imported", why->msg[0] ? why->msg : wg_strerror(e));
+    return EXIT_FAIL;
+}
+
 /* Ledger kinds: each file one declaration; all installed or none. */
 static int import_ledgers(const wg_config *cfg, int n, char **files)
 {
@@ -130,19 +148,7 @@ static int import_ledgers(const wg_config *cfg, int n, char **files)
     }
     char detail[64];
     snprintf(detail, sizeof(detail), "%d ledger kind(s)", done);
-    audit_event ev = {.actor = cli_actor(),
-                      .action = "ledger.kind.put",
-                      .resource = "/api/ledgers",
-                      .detail = detail};
-    if (!e)
-        e = audit_append(s, &ev);
-    if (!e)
-        e = store_commit(s);
-    if (e) {
-        store_rollback(s);
-        cli_error("import", "%s; nothing was imported", why.msg[0] ? why.msg : wg_strerror(e));
-        rc = EXIT_FAIL;
-    }
+    rc = finish(s, e, &why, "ledger.kind.put", "/api/ledgers", detail);
     vault_free(v);
     store_close(s);
     return rc;
@@ -163,21 +169,9 @@ static int import_indicators(const wg_config *cfg, const char *file)
         e = indicators_import(s, file, cli_actor(), (int64_t)time(NULL), &defined, &entered, &why);
     char detail[64];
     snprintf(detail, sizeof(detail), "%d indicator(s), %d value(s)", defined, entered);
-    audit_event ev = {.actor = cli_actor(),
-                      .action = "indicator.put",
-                      .resource = "/api/indicators",
-                      .detail = detail};
-    if (!e)
-        e = audit_append(s, &ev);
-    if (!e)
-        e = store_commit(s);
-    if (e) {
-        store_rollback(s);
-        cli_error("import", "%s; nothing was imported", why.msg[0] ? why.msg : wg_strerror(e));
-        rc = EXIT_FAIL;
-    } else {
+    rc = finish(s, e, &why, "indicator.put", "/api/indicators", detail);
+    if (!rc)
         printf("imported %d indicator(s) and %d value(s)\n", defined, entered);
-    }
     vault_free(v);
     store_close(s);
     return rc;
