@@ -15,6 +15,9 @@ wg_err h_healthz(http_req *r)
     store *db = req_store(r);
     if (!db || store_ping(db))
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+    if (store_pool_broken(req_pool(r)))
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL,
+                        "a sync of the write-ahead log failed: writes are refused until restart");
     static const char ok[] = "{\"status\":\"ok\"}\n";
     return reply_bytes(r, 200, "application/json", ok, sizeof(ok) - 1);
 }

@@ -429,7 +429,10 @@ static wg_err run_handler(req_ctx *c, bool *pending)
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
     wg_err e = store_begin(db);
     if (e)
-        return req_fail(r, e, NULL, "cannot start a transaction");
+        return req_fail(r, e, NULL,
+                        e == WG_ERR_UNAVAILABLE ? "writes are refused until the server restarts: a "
+                                                  "sync of the write-ahead log failed"
+                                                : "cannot start a transaction");
     r->db = db;
     e = rt->handler(r);
     if (!e) {

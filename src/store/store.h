@@ -619,6 +619,10 @@ store *store_pool_get(store_pool *p);
  * store_rollback, which hold the pool's write mutex. */
 store *store_pool_writer(store_pool *p);
 /* Close every connection; no thread may use the pool afterwards. */
+/* Whether a sync of the write-ahead log failed: then every transaction of
+ * the pool is refused (WG_ERR_UNAVAILABLE) until the process restarts. */
+bool store_pool_broken(store_pool *p);
+
 /* Commit the writer's open batch now and tell its members (at shutdown:
  * nobody is left waiting). */
 void store_pool_flush(store_pool *p);

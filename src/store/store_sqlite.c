@@ -492,6 +492,10 @@ struct store_pool {
         wg_err err;
     } outcome[OUTCOMES];
     int wal_fd;
+    /* A sync of the WAL failed: what was written may not be on disk, and
+     * the kernel may have dropped the dirty pages, so a later sync proves
+     * nothing (PostgreSQL panics here). Writes are refused until restart. */
+    atomic_bool broken;
     store *writer;
     store *all; /* every connection opened, for store_pool_free */
 };
@@ -611,8 +615,15 @@ static wg_err leave_batch(store *s, bool member)
     return WG_OK;
 }
 
+bool store_pool_broken(store_pool *p)
+{
+    return p && atomic_load(&p->broken);
+}
+
 wg_err store_begin(store *s)
 {
+    if (s->pool && atomic_load(&s->pool->broken))
+        return WG_ERR_UNAVAILABLE;
     if (is_writer(s) && in_batch) {
         log_error("store: a transaction inside a transaction on the writer connection");
         return WG_ERR_STORE;
@@ -752,7 +763,11 @@ static wg_err group_sync(store_pool *p)
             snprintf(wal, sizeof(wal), "%s-wal", p->path);
             p->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
         }
-        bool ok = p->wal_fd >= 0 && fdatasync(p->wal_fd) == 0;
+        bool ok = !fault_hit("store_fsync") && p->wal_fd >= 0 && fdatasync(p->wal_fd) == 0;
+        if (!ok && !atomic_exchange(&p->broken, true))
+            log_error("store: cannot sync the write-ahead log of %s: writes are refused until "
+                      "the server restarts (check the disk first)",
+                      p->path);
         pthread_mutex_lock(&p->sync_lock);
         p->syncing = false;
         if (ok)
