@@ -43,10 +43,15 @@ static const char SQL_EVENT_ADD[] =
 static const char SQL_EVENTS[] =
     "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
     " WHERE case_id = ?1 ORDER BY id";
+/* The cells of the box (lon ?3..?5, lat ?4..?6), a row of cells at a time,
+ * with the formula of the generated column `cell` (sql/011_case_cells.sql). */
 static const char SQL_CASE_NEAR[] =
-    "SELECT " CASE_COLS " FROM case_points CROSS JOIN cases USING (id)"
-    " WHERE lon0 <= ?5 AND lon1 >= ?3 AND lat0 <= ?6 AND lat1 >= ?4"
-    " AND category = ?1 AND reported_at >= ?2"
+    "WITH RECURSIVE band(r) AS (SELECT CAST((?4 + 90) * 1000 AS INTEGER) UNION ALL"
+    " SELECT r + 1 FROM band WHERE r < CAST((?6 + 90) * 1000 AS INTEGER))"
+    " SELECT " CASE_COLS " FROM band CROSS JOIN cases INDEXED BY cases_cell"
+    " WHERE category = ?1 AND cell BETWEEN r * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
+    " AND r * 1000000 + CAST((?5 + 180) * 1000 AS INTEGER)"
+    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
 
 static void read_case(sqlite3_stmt *st, store_case *c)
