@@ -53,7 +53,7 @@ sqlite3 "$work/k.db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 DROP TRIGGER cases_fts_insert;
-DROP TRIGGER case_points_insert;
+DROP INDEX cases_cell;
 DROP TRIGGER case_count_insert;
 DROP INDEX cases_status; DROP INDEX cases_grid; DROP INDEX cases_department;
 DROP INDEX cases_category; DROP INDEX cases_reported; DROP INDEX cases_due;
