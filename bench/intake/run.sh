@@ -12,22 +12,13 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/wangge}
 duration=${DURATION:-10}
 . "$root/bench/lib/pg.sh"
-work=$(mktemp -d /tmp/wg-bench-intake.XXXXXX)
-chmod 755 "$work"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; pg_stop; rm -rf "$work"' EXIT
-
-export WANGGE_PASSWORD_MEMLIMIT=8M
+. "$root/bench/lib/wangge.sh"
+wg_workdir intake
 "$bin" init --db "$work/i.db" >/dev/null 2>&1
 (cd "$root" && "$bin" demo --db "$work/i.db" >/dev/null 2>&1)
 "$bin" export grids --db "$work/i.db" >"$work/grids.geojson"
-"$bin" serve --db "$work/i.db" --listen 127.0.0.1:0 --access-log false --log-level warn \
-    --escalation-interval 0 >"$work/serve.out" 2>"$work/serve.err" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/serve.out")
-token=$(curl -sf -X POST "$url/api/login" -H 'content-type: application/json' \
-    -d '{"login":"member","password":"wangge-demo-2023"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+wg_serve "$work/i.db"
+token=$(wg_login member)
 read -r x0 y0 x1 y1 < <(curl -sf "$url/api/grids/410102008" -H "Authorization: Bearer $token" |
     python3 -c 'import sys,json; print(*json.load(sys.stdin)["bbox"])')
 before=$(sqlite3 "$work/i.db" 'SELECT count(*) FROM cases')

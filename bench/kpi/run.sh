@@ -22,12 +22,8 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/wangge}
 n=${CASES:-10000000}
 . "$root/bench/lib/pg.sh"
-work=$(mktemp -d /tmp/wg-bench-kpi.XXXXXX)
-chmod 755 "$work"
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; pg_stop; rm -rf "$work"' EXIT
-
-export WANGGE_PASSWORD_MEMLIMIT=8M
+. "$root/bench/lib/wangge.sh"
+wg_workdir kpi
 "$bin" init --db "$work/k.db" >/dev/null 2>&1
 (cd "$root" && "$bin" demo --db "$work/k.db" --cases 0 >/dev/null 2>&1)
 
@@ -92,13 +88,8 @@ PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 echo "   sqlite: $(($(date +%s) - t0)) s, $(du -m "$work/k.db" | cut -f1) MB"
 
-"$bin" serve --db "$work/k.db" --listen 127.0.0.1:0 --access-log false --log-level warn \
-    --escalation-interval 0 >"$work/serve.out" 2>"$work/serve.err" &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/serve.out")
-token=$(curl -sf -X POST "$url/api/login" -H 'content-type: application/json' \
-    -d '{"login":"demo-admin","password":"wangge-demo-2023"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+wg_serve "$work/k.db"
+token=$(wg_login demo-admin)
 ask() { curl -sf -o "$work/last.json" -w '%{time_total}\n' -H "Authorization: Bearer $token" "$url/api/stats/cases?$1"; }
 build=$(ask "group=all&from=$from&to=$to")
 rss=$(awk '/VmRSS/ {print int($2 / 1024)}' /proc/${pids[0]}/status)

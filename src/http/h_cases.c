@@ -422,15 +422,8 @@ wg_err h_case_act(http_req *r)
     case_action a;
     if (!name || !cases_action_parse(name, &a))
         return req_fail(r, WG_ERR_NOT_FOUND, "action", "no action '%s'", name ? name : "");
-    const char *im = req_header(r, "If-Match");
-    if (im) {
-        char want[32];
-        snprintf(want, sizeof(want), "\"%lld\"", (long long)c.version);
-        if (strcmp(im, want) != 0 && strcmp(im, "*") != 0)
-            return req_fail(r, WG_ERR_PRECONDITION, "If-Match",
-                            "case %lld is at version %lld, not %s", (long long)c.id,
-                            (long long)c.version, im);
-    }
+    if ((e = req_if_match(r, "case", c.id, c.version)))
+        return e;
     case_act_input in = {0};
     int64_t into = 0, rating = 0, days = 0;
     if ((e = req_json_string(r, "note", false, 1000, &in.note)) ||

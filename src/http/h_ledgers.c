@@ -33,9 +33,13 @@ static wg_err load_kind(http_req *r, ledger_kind **k)
     return e ? req_fail_why(r, e, &why) : WG_OK;
 }
 
-/* The kind and the entry of the path, visible to the asker (else 404). */
-static wg_err load_record(http_req *r, ledger_kind **k, store_record *rec)
+/* The kind and the entry of the path (in the request's arena), visible to
+ * the asker (else 404). */
+static wg_err load_record(http_req *r, ledger_kind **k, store_record **out)
 {
+    store_record *rec = *out = arena_alloc(&r->ar, sizeof(*rec));
+    if (!rec)
+        return WG_ERR_NOMEM;
     wg_err e = load_kind(r, k);
     if (e)
         return e;
@@ -225,8 +229,8 @@ wg_err h_ledger_record_create(http_req *r)
 wg_err h_ledger_record_get(http_req *r)
 {
     ledger_kind *k = NULL;
-    store_record *rec = arena_alloc(&r->ar, sizeof(*rec));
-    wg_err e = rec ? load_record(r, &k, rec) : WG_ERR_NOMEM;
+    store_record *rec = NULL;
+    wg_err e = load_record(r, &k, &rec);
     if (e)
         return e;
     e = reply_record(r, 200, k, rec);
@@ -234,31 +238,20 @@ wg_err h_ledger_record_get(http_req *r)
     return e;
 }
 
-/* A stale If-Match is 412. */
-static wg_err check_if_match(http_req *r, const store_record *rec)
-{
-    const char *im = req_header(r, "If-Match");
-    char want[32];
-    snprintf(want, sizeof(want), "\"%lld\"", (long long)rec->version);
-    if (im && strcmp(im, want) != 0 && strcmp(im, "*") != 0)
-        return req_fail(r, WG_ERR_PRECONDITION, "If-Match", "entry %lld is at version %lld, not %s",
-                        (long long)rec->id, (long long)rec->version, im);
-    return WG_OK;
-}
-
 /* PUT /api/ledgers/{kind}/records/{id}: change fields (only those given). */
 wg_err h_ledger_record_edit(http_req *r)
 {
     ledger_kind *k = NULL;
-    store_record *rec = arena_alloc(&r->ar, sizeof(*rec));
-    wg_err e = rec ? load_record(r, &k, rec) : WG_ERR_NOMEM;
+    store_record *rec = NULL;
+    wg_err e = load_record(r, &k, &rec);
     if (e)
         return e;
     ledger_env env = env_of(r);
     wg_why why = {0};
     if (!actor_can_in_grid(env.who, PERM_LEDGERS_WRITE, rec->grid))
         e = req_fail(r, WG_ERR_FORBIDDEN, NULL, "this entry is outside your scope");
-    else if (!(e = check_if_match(r, rec)) && (e = ledger_record_edit(&env, k, rec, r->json, &why)))
+    else if (!(e = req_if_match(r, "entry", rec->id, rec->version)) &&
+             (e = ledger_record_edit(&env, k, rec, r->json, &why)))
         e = req_fail_why(r, e, &why);
     if (!e) {
         r->audit_resource = entry_path(r, rec);
@@ -273,14 +266,15 @@ wg_err h_ledger_record_edit(http_req *r)
 wg_err h_ledger_record_act(http_req *r)
 {
     ledger_kind *k = NULL;
-    store_record *rec = arena_alloc(&r->ar, sizeof(*rec));
-    wg_err e = rec ? load_record(r, &k, rec) : WG_ERR_NOMEM;
+    store_record *rec = NULL;
+    wg_err e = load_record(r, &k, &rec);
     if (e)
         return e;
     const char *action = req_param(r, "action"), *note = NULL;
     ledger_env env = env_of(r);
     wg_why why = {0};
-    if (!(e = check_if_match(r, rec)) && !(e = req_json_string(r, "note", false, 1000, &note))) {
+    if (!(e = req_if_match(r, "entry", rec->id, rec->version)) &&
+        !(e = req_json_string(r, "note", false, 1000, &note))) {
         e = ledger_record_act(&env, k, rec, action ? action : "", note,
                               json_object_get(r->json, "attachments"), &why);
         if (e == WG_ERR_CONFLICT) {
@@ -323,8 +317,8 @@ static wg_err add_event(void *ctx, const store_record_event *ev)
 wg_err h_ledger_record_history(http_req *r)
 {
     ledger_kind *k = NULL;
-    store_record *rec = arena_alloc(&r->ar, sizeof(*rec));
-    wg_err e = rec ? load_record(r, &k, rec) : WG_ERR_NOMEM;
+    store_record *rec = NULL;
+    wg_err e = load_record(r, &k, &rec);
     if (e)
         return e;
     ledger_kind_free(k);

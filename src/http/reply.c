@@ -88,6 +88,17 @@ wg_err req_fail_why(http_req *r, wg_err rc, const wg_why *why)
     return why->msg[0] ? req_fail(r, rc, why->field, "%s", why->msg) : rc;
 }
 
+wg_err req_if_match(http_req *r, const char *what, int64_t id, int64_t version)
+{
+    const char *im = req_header(r, "If-Match");
+    char want[32];
+    snprintf(want, sizeof(want), "\"%lld\"", (long long)version);
+    if (im && strcmp(im, want) != 0 && strcmp(im, "*") != 0)
+        return req_fail(r, WG_ERR_PRECONDITION, "If-Match", "%s %lld is at version %lld, not %s",
+                        what, (long long)id, (long long)version, im);
+    return WG_OK;
+}
+
 void reply_error(http_req *r, wg_err rc)
 {
     /* A failed request sets no cookie, whatever the handler did before. */

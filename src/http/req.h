@@ -128,6 +128,10 @@ wg_err req_fail(http_req *r, wg_err rc, const char *field, const char *fmt, ...)
 /* The same from a refusal core explained in why (rc alone when it did not). */
 wg_err req_fail_why(http_req *r, wg_err rc, const wg_why *why);
 
+/* An If-Match header that names another version than `version` (the
+ * ETag "<version>" of `what` `id`, e.g. "case" 12) fails the request: 412. */
+wg_err req_if_match(http_req *r, const char *what, int64_t id, int64_t version);
+
 /* Reply with a JSON value (the reference is stolen) and status. */
 wg_err reply_json(http_req *r, int status, json_t *j);
 /* Reply with bytes that live at least as long as the request. */
