@@ -22,6 +22,35 @@ static const struct {
     [ROLE_AUDITOR] = {"auditor", SCOPE_ALL},
 };
 
+static const char *const perm_names[PERM_COUNT] = {
+    [PERM_USERS_READ] = "users.read",
+    [PERM_USERS_WRITE] = "users.write",
+    [PERM_PII_REVEAL] = "pii.reveal",
+    [PERM_AUDIT_READ] = "audit.read",
+    [PERM_DEPTS_READ] = "departments.read",
+    [PERM_DEPTS_WRITE] = "departments.write",
+    [PERM_GRIDS_READ] = "grids.read",
+    [PERM_GRIDS_WRITE] = "grids.write",
+    [PERM_GRIDS_STAFF] = "grids.staff",
+    [PERM_LOCATE] = "locate",
+    [PERM_CASES_REPORT] = "cases.report",
+    [PERM_CASES_READ] = "cases.read",
+    [PERM_CASES_DISPATCH] = "cases.dispatch",
+    [PERM_CASES_HANDLE] = "cases.handle",
+    [PERM_CASES_VERIFY] = "cases.verify",
+    [PERM_CASES_WHISTLE] = "cases.whistle",
+    [PERM_CATALOGUE_WRITE] = "catalogue.write",
+    [PERM_STATS_READ] = "stats.read",
+    [PERM_LEDGERS_READ] = "ledgers.read",
+    [PERM_LEDGERS_WRITE] = "ledgers.write",
+    [PERM_INDICATORS_WRITE] = "indicators.write",
+};
+
+const char *perm_name(perm_id p)
+{
+    return (unsigned)p < PERM_COUNT ? perm_names[p] : NULL;
+}
+
 /* Which roles hold each permission. A permission missing here is held by
  * nobody (default deny). */
 static const unsigned perm_roles[PERM_COUNT] = {

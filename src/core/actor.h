@@ -80,6 +80,9 @@ typedef struct {
 
 /* Role names as in the API ("grid_member"); NULL for an invalid id. */
 const char *actor_role_name(role_id r);
+/* A permission's name as /api/me lists it ("cases.dispatch"); NULL for
+ * PERM_PUBLIC and PERM_SELF. */
+const char *perm_name(perm_id p);
 /* Parse a role name; false if unknown. */
 bool actor_role_parse(const char *name, role_id *out);
 /* The scope kind a role takes: admin, leader?... see actor.c. */

@@ -78,6 +78,10 @@ static const config_key keys[] = {
      "Where attachments are stored (by SHA-256); empty means <db>.files beside the database."},
     {"max_attachment", CFG_SIZE, F(max_attachment), "10M", 1024, 1024LL * 1024 * 1024,
      "Largest attachment accepted; larger gets 413."},
+    {"web_root", CFG_STRING, F(web_root), "web", 1, 0,
+     "The console's files, served at / and /app/ (relative to the working directory)."},
+    {"web_npm_root", CFG_STRING, F(web_npm_root), "node_modules", 1, 0,
+     "Where npm installed the console's libraries (Leaflet, ECharts), served at /vendor/."},
 };
 
 const config_key *config_keys(size_t *n)

@@ -49,6 +49,8 @@ typedef struct {
     bool kpi_exclude_deferred;
     char attachment_dir[CONFIG_STR_MAX];
     uint64_t max_attachment;
+    char web_root[CONFIG_STR_MAX];
+    char web_npm_root[CONFIG_STR_MAX];
 } wg_config;
 
 typedef enum {

@@ -111,19 +111,9 @@ wg_err h_me(http_req *r)
     if (j && a->session_id)
         json_object_set_new(j, "csrf_token", json_string(r->csrf));
     json_t *perms = json_array();
-    static const struct {
-        perm_id p;
-        const char *name;
-    } names[] = {
-        {PERM_USERS_READ, "users.read"},     {PERM_USERS_WRITE, "users.write"},
-        {PERM_PII_REVEAL, "pii.reveal"},     {PERM_AUDIT_READ, "audit.read"},
-        {PERM_DEPTS_READ, "departments.read"}, {PERM_DEPTS_WRITE, "departments.write"},
-        {PERM_GRIDS_READ, "grids.read"},     {PERM_GRIDS_WRITE, "grids.write"},
-        {PERM_GRIDS_STAFF, "grids.staff"},   {PERM_LOCATE, "locate"},
-    };
-    for (size_t i = 0; perms && i < WG_ARRAY_LEN(names); i++)
-        if (actor_can(a, names[i].p))
-            json_array_append_new(perms, json_string(names[i].name));
+    for (int p = PERM_SELF + 1; perms && p < PERM_COUNT; p++)
+        if (perm_name((perm_id)p) && actor_can(a, (perm_id)p))
+            json_array_append_new(perms, json_string(perm_name((perm_id)p)));
     if (j)
         json_object_set_new(j, "permissions", perms);
     else

@@ -520,10 +520,33 @@ wg_err h_cases_list(http_req *r)
     f.department = req_query(r, "department");
     f.source = req_query(r, "source");
     f.text = req_query(r, "q");
-    case_status st;
-    if (f.status && !cases_status_parse(f.status, &st))
-        return req_fail(r, WG_ERR_BAD_REQUEST, "status", "unknown status '%s'", f.status);
+    /* status=a,b,c: any of them */
+    const char *statuses[CS_COUNT];
+    if (f.status) {
+        char *list = arena_strdup(&r->ar, f.status), *save = NULL;
+        if (!list)
+            return WG_ERR_NOMEM;
+        for (char *s = strtok_r(list, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+            case_status st;
+            if (!cases_status_parse(s, &st))
+                return req_fail(r, WG_ERR_BAD_REQUEST, "status", "unknown status '%s'", s);
+            if (f.nstatus == CS_COUNT)
+                return req_fail(r, WG_ERR_BAD_REQUEST, "status", "too many statuses");
+            statuses[f.nstatus++] = s;
+        }
+        if (!f.nstatus)
+            return req_fail(r, WG_ERR_BAD_REQUEST, "status", "'status' names no status");
+        f.status = NULL;
+        f.statuses = statuses;
+    }
     const char *v;
+    if ((v = req_query(r, "whistle"))) {
+        if (strcmp(v, "pending") != 0)
+            return req_fail(r, WG_ERR_BAD_REQUEST, "whistle",
+                            "'whistle' is pending (whistled to your department, not yet "
+                            "acknowledged)");
+        f.whistle_pending = true;
+    }
     if ((v = req_query(r, "overdue"))) {
         bool b;
         if (!parse_bool(v, strlen(v), &b))

@@ -16,6 +16,12 @@ wg_err h_healthz(http_req *r);
 wg_err h_metrics(http_req *r);
 wg_err h_version(http_req *r);
 
+/* the console (h_web.c) */
+wg_err h_web_index(http_req *r);
+wg_err h_web_file(http_req *r);
+/* Drop the cached files (at shutdown). */
+void web_cache_free(void);
+
 /* h_auth.c */
 wg_err h_login(http_req *r);
 wg_err h_logout(http_req *r);

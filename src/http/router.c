@@ -46,12 +46,14 @@ bool router_path_matches(const char *pattern, const char *path, route_match *m)
             const char *close = strchr(p, '}');
             if (!close || m->nparams == ROUTE_MAX_PARAMS)
                 return false;
-            const char *end = strchr(s, '/');
+            /* {name*} takes the rest of the path, slashes and all */
+            bool rest = close > p + 1 && close[-1] == '*';
+            const char *end = rest ? NULL : strchr(s, '/');
             if (!end)
                 end = s + strlen(s);
             if (end == s)
                 return false;
-            m->params[m->nparams].name = (wg_str){p + 1, (size_t)(close - p - 1)};
+            m->params[m->nparams].name = (wg_str){p + 1, (size_t)(close - p - 1 - rest)};
             m->params[m->nparams].value = (wg_str){s, (size_t)(end - s)};
             m->nparams++;
             p = close + 1;

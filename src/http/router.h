@@ -3,7 +3,8 @@
  *
  * Patterns are literal segments and `{name}` placeholders, e.g.
  * "/api/grids/{code}/children". A placeholder matches one non-empty
- * segment. Matching is pure (no allocation): captured values point into
+ * segment; `{name*}` matches the rest of the path (one or more segments,
+ * e.g. "/app/{file*}"). Matching is pure (no allocation): captured values point into
  * the path.
  */
 #ifndef WG_ROUTER_H

@@ -18,6 +18,12 @@ const http_route http_routes[] = {
     {HTTP_GET, "/metrics", h_metrics, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
     {HTTP_GET, "/api/version", h_version, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
 
+    /* the console: web/ and its npm libraries (h_web.c) */
+    {HTTP_GET, "/", h_web_index, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+    {HTTP_GET, "/app/{file*}", h_web_file, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+    {HTTP_GET, "/vendor/leaflet/{leaflet*}", h_web_file, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+    {HTTP_GET, "/vendor/echarts/{echarts*}", h_web_file, BODY_NONE, 0, PERM_PUBLIC, NULL, false},
+
     /* sessions (login writes and audits by itself: see h_auth.c) */
     {HTTP_POST, "/api/login", h_login, BODY_JSON, KB(4), PERM_PUBLIC, NULL, false},
     {HTTP_POST, "/api/logout", h_logout, BODY_JSON, KB(1), PERM_SELF, "logout", false},

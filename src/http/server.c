@@ -15,6 +15,7 @@
 #include "core/kpi.h"
 #include "core/locator.h"
 #include "core/session.h"
+#include "http/handlers.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/strparse.h"
@@ -253,7 +254,11 @@ static enum MHD_Result queue(http_server *s, req_ctx *c, struct MHD_Connection *
     MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    bool cache_set = false; /* the console's files say how they may be cached */
+    for (int i = 0; i < r->nheaders; i++)
+        cache_set |= strcmp(r->headers[i].name, "Cache-Control") == 0;
+    if (!cache_set)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
                             "'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
@@ -684,6 +689,7 @@ static void release(http_server *s)
     kpisvc_free(s->kpis);
     throttle_free(s->throttle);
     metrics_free(s->m);
+    web_cache_free();
     free(s->route_names);
     free(s);
 }

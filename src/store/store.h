@@ -343,6 +343,9 @@ typedef struct {
     const char *reporter; /* cases reported by this login */
     /* filters (NULL / 0: any) */
     const char *status, *category, *grid, *department, *source, *text;
+    const char *const *statuses; int nstatus; /* any of these (with status: and that) */
+    bool whistle_pending; /* whistled to one of `departments` (any, with `all`), not yet
+                             acknowledged by it */
     int overdue;           /* -1 any, 0, 1 */
     int64_t from, to;      /* reported_at range; 0: open */
     int64_t before_id;     /* keyset: id < before_id (newest first); 0: from the top */

@@ -302,6 +302,27 @@ wg_err store_case_list(store *s, const store_case_filter *f,
             ADD(" AND %s = ?%d", eq[i].clause, nb + 1);
             binds[nb++] = eq[i].value;
         }
+    if (f->nstatus > 0) {
+        ADD(" AND status IN (");
+        for (int i = 0; i < f->nstatus && nb < 60; i++) {
+            ADD("%s?%d", i ? ", " : "", nb + 1);
+            binds[nb++] = f->statuses[i];
+        }
+        ADD(")");
+    }
+    if (f->whistle_pending) {
+        ADD(" AND id IN (SELECT w.case_id FROM whistles w JOIN whistle_departments d"
+            " ON d.whistle_id = w.id WHERE d.acknowledged_at IS NULL");
+        if (!f->all) {
+            ADD(" AND d.department IN (''");
+            for (int i = 0; i < f->ndept && nb < 60; i++) {
+                ADD(", ?%d", nb + 1);
+                binds[nb++] = f->departments[i];
+            }
+            ADD(")");
+        }
+        ADD(")");
+    }
     if (f->grid) {
         ADD(" AND grid >= ?%d AND grid < ?%d || char(127)", nb + 1, nb + 1);
         binds[nb++] = f->grid;

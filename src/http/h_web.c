@@ -1,0 +1,265 @@
+/*
+ * h_web.c - the console's files: web/ and the npm libraries it uses.
+ *
+ * Owns the mounts (URL prefix -> directory), the file cache and the
+ * content types. A file is read once, on its first request, and kept in
+ * memory with its ETag; later requests answer from memory, or 304 when
+ * the browser already has that version. Paths are checked before any
+ * file is opened: only [A-Za-z0-9._-] segments, none starting with '.',
+ * so nothing outside a mount can be named.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http/handlers.h"
+
+#define WEB_FILE_MAX (8u * WG_MIB)  /* the largest file served */
+#define WEB_CACHE_MAX (64u * WG_MIB) /* beyond this, files are read each time */
+#define WEB_PATH_MAX 512
+
+typedef enum { ROOT_WEB, ROOT_NPM } web_root;
+
+/* URL prefix -> directory under web_root or web_npm_root. */
+static const struct {
+    const char *param; /* the route's placeholder */
+    const char *url;   /* route prefix, for the cache key */
+    web_root root;
+    const char *dir;
+    const char *cache; /* Cache-Control */
+} mounts[] = {
+    {"file", "/app/", ROOT_WEB, "", "no-cache"},
+    {"leaflet", "/vendor/leaflet/", ROOT_NPM, "leaflet/dist/", "public, max-age=86400"},
+    {"echarts", "/vendor/echarts/", ROOT_NPM, "echarts/dist/", "public, max-age=86400"},
+};
+
+static const struct {
+    const char *ext;
+    const char *type;
+} types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".webmanifest", "application/manifest+json"},
+    {".map", "application/json"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+typedef struct web_file {
+    struct web_file *next;
+    char *key; /* the URL path */
+    char *body;
+    size_t len;
+    const char *type;
+    char etag[24];
+} web_file;
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static web_file *cache;
+static size_t cache_bytes;
+
+static const char *type_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < WG_ARRAY_LEN(types); i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return NULL;
+}
+
+/* Relative path made only of plain segments. */
+static bool safe_path(const char *p)
+{
+    if (!*p || strlen(p) >= WEB_PATH_MAX)
+        return false;
+    bool seg_start = true;
+    for (const char *c = p; *c; c++) {
+        if (*c == '/') {
+            if (seg_start) /* "//" or a leading '/' */
+                return false;
+            seg_start = true;
+            continue;
+        }
+        if (seg_start && *c == '.')
+            return false; /* ".", "..", hidden files */
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-';
+        if (!ok)
+            return false;
+        seg_start = false;
+    }
+    return !seg_start;
+}
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Read a regular file of at most WEB_FILE_MAX bytes. */
+static wg_err read_file(const char *path, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? WG_ERR_NOT_FOUND : WG_ERR_IO;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > WEB_FILE_MAX) {
+        close(fd);
+        return WG_ERR_NOT_FOUND;
+    }
+    size_t n = (size_t)st.st_size;
+    char *b = malloc(n ? n : 1);
+    size_t got = 0;
+    while (b && got < n) {
+        ssize_t k = read(fd, b + got, n - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (!b || got != n) {
+        free(b);
+        return b ? WG_ERR_IO : WG_ERR_NOMEM;
+    }
+    *out = b;
+    *len = n;
+    return WG_OK;
+}
+
+static web_file *cache_find(const char *key)
+{
+    for (web_file *f = cache; f; f = f->next)
+        if (strcmp(f->key, key) == 0)
+            return f;
+    return NULL;
+}
+
+static void file_free(web_file *f)
+{
+    if (!f)
+        return;
+    free(f->key);
+    free(f->body);
+    free(f);
+}
+
+/* The file for key (a URL path) read from disk, cached when there is
+ * room. *owned tells the caller it must free it after the request. */
+static wg_err load(const char *key, const char *disk, web_file **out, bool *owned)
+{
+    *owned = false;
+    pthread_mutex_lock(&cache_mu);
+    web_file *f = cache_find(key);
+    pthread_mutex_unlock(&cache_mu);
+    if (f) {
+        *out = f;
+        return WG_OK;
+    }
+    const char *type = type_of(disk);
+    if (!type)
+        return WG_ERR_NOT_FOUND;
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return WG_ERR_NOMEM;
+    f->key = strdup(key);
+    wg_err e = f->key ? read_file(disk, &f->body, &f->len) : WG_ERR_NOMEM;
+    if (e) {
+        file_free(f);
+        return e;
+    }
+    f->type = type;
+    snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", (unsigned long long)fnv1a(f->body, f->len));
+    pthread_mutex_lock(&cache_mu);
+    web_file *other = cache_find(key); /* another thread was quicker */
+    if (!other && cache_bytes + f->len <= WEB_CACHE_MAX) {
+        f->next = cache;
+        cache = f;
+        cache_bytes += f->len;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (other) {
+        file_free(f);
+        f = other;
+    } else if (cache != f) {
+        *owned = true;
+    }
+    *out = f;
+    return WG_OK;
+}
+
+static void free_file(void *p)
+{
+    file_free(p);
+}
+
+static wg_err serve(http_req *r, size_t mount, const char *rel)
+{
+    const wg_config *cfg = req_config(r);
+    if (!safe_path(rel))
+        return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such file: %s", r->path);
+    const char *root = mounts[mount].root == ROOT_WEB ? cfg->web_root : cfg->web_npm_root;
+    char disk[CONFIG_STR_MAX + WEB_PATH_MAX + 64];
+    int n = snprintf(disk, sizeof(disk), "%s/%s%s", root, mounts[mount].dir, rel);
+    if (n < 0 || (size_t)n >= sizeof(disk))
+        return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such file: %s", r->path);
+    char key[WEB_PATH_MAX + 64];
+    snprintf(key, sizeof(key), "%s%s", mounts[mount].url, rel);
+
+    web_file *f;
+    bool owned;
+    wg_err e = load(key, disk, &f, &owned);
+    if (e == WG_ERR_NOT_FOUND)
+        return req_fail(r, e, NULL, "no such file: %s", r->path);
+    if (e)
+        return req_fail(r, e, NULL, "cannot read %s", r->path);
+    if (owned)
+        arena_defer(&r->ar, free_file, f);
+    reply_header(r, "ETag", f->etag);
+    reply_header(r, "Cache-Control", mounts[mount].cache);
+    const char *inm = req_header(r, "If-None-Match");
+    if (inm && strstr(inm, f->etag))
+        return reply_bytes(r, 304, f->type, "", 0);
+    return reply_bytes(r, 200, f->type, f->body, f->len);
+}
+
+/* GET / : the console's page. */
+wg_err h_web_index(http_req *r)
+{
+    return serve(r, 0, "index.html");
+}
+
+/* GET /app/{file*}, /vendor/leaflet/{leaflet*}, /vendor/echarts/{echarts*} */
+wg_err h_web_file(http_req *r)
+{
+    for (size_t i = 0; i < WG_ARRAY_LEN(mounts); i++) {
+        const char *rel = req_param(r, mounts[i].param);
+        if (rel)
+            return serve(r, i, rel);
+    }
+    return req_fail(r, WG_ERR_NOT_FOUND, NULL, "no such file: %s", r->path);
+}
+
+void web_cache_free(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    while (cache) {
+        web_file *f = cache;
+        cache = f->next;
+        file_free(f);
+    }
+    cache_bytes = 0;
+    pthread_mutex_unlock(&cache_mu);
+}
