@@ -503,6 +503,11 @@ wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *
     if (e)
         return e;
     json_t *data = json_pack("{s:s, s:s}", "department", c->department, "route", route.why);
+    json_t *att = in->attachments ? json_loads(in->attachments, 0, NULL) : NULL;
+    if (data && att)
+        json_object_set_new(data, "attachments", att);
+    else
+        json_decref(att);
     e = history(s, c, env->now, who ? who->login : "-", "report", "", in->description, data);
     json_decref(data);
     return e;

@@ -78,6 +78,7 @@ typedef struct {
     const char *grid;            /* instead of a point */
     const char *reporter_name, *reporter_phone;
     const char *idempotency_key;
+    const char *attachments; /* JSON array of sha256 (checked), may be NULL */
 } case_input;
 
 typedef struct {

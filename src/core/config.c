@@ -82,6 +82,10 @@ static const config_key keys[] = {
      "The console's files, served at / and /app/ (relative to the working directory)."},
     {"web_npm_root", CFG_STRING, F(web_npm_root), "node_modules", 1, 0,
      "Where npm installed the console's libraries (Leaflet, ECharts), served at /vendor/."},
+    {"map_tiles", CFG_STRING, F(map_tiles), "", 0, 0,
+     "Base map tiles under the console's grids, a Leaflet URL template such as "
+     "https://tiles.example/{z}/{x}/{y}.png (the tile host must be allowed by the "
+     "page's CSP: serve them from this host); empty: the grids are the map."},
 };
 
 const config_key *config_keys(size_t *n)

@@ -51,6 +51,7 @@ typedef struct {
     uint64_t max_attachment;
     char web_root[CONFIG_STR_MAX];
     char web_npm_root[CONFIG_STR_MAX];
+    char map_tiles[CONFIG_STR_MAX];
 } wg_config;
 
 typedef enum {

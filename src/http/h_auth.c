@@ -114,9 +114,12 @@ wg_err h_me(http_req *r)
     for (int p = PERM_SELF + 1; perms && p < PERM_COUNT; p++)
         if (perm_name((perm_id)p) && actor_can(a, (perm_id)p))
             json_array_append_new(perms, json_string(perm_name((perm_id)p)));
-    if (j)
+    if (j) {
         json_object_set_new(j, "permissions", perms);
-    else
+        json_object_set_new(j, "console",
+                            json_pack("{s:s?}", "map_tiles",
+                                      *req_config(r)->map_tiles ? req_config(r)->map_tiles : NULL));
+    } else
         json_decref(perms);
     return reply_json(r, 200, j);
 }

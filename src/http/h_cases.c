@@ -297,6 +297,25 @@ static wg_err reply_case(http_req *r, int status, const store_case *c, json_t *e
     return reply_json(r, status, j);
 }
 
+/* The body's "attachments" (sha256 of uploaded files), checked, as JSON
+ * text in the arena for the history row; *out stays NULL without them. */
+static wg_err case_attachments(http_req *r, const char **out)
+{
+    json_t *att = json_object_get(r->json, "attachments");
+    if (!att)
+        return WG_OK;
+    wg_why why = {0};
+    wg_err e = attach_check_list(req_store(r), att, &why);
+    if (e)
+        return req_fail_why(r, e, &why);
+    char *txt = json_dumps(att, JSON_COMPACT);
+    if (!txt)
+        return WG_ERR_NOMEM;
+    *out = arena_strdup(&r->ar, txt);
+    free(txt);
+    return *out ? WG_OK : WG_ERR_NOMEM;
+}
+
 /* POST /api/cases: report a case. With an Idempotency-Key header a retry
  * returns the first case instead of creating another. */
 wg_err h_case_report(http_req *r)
@@ -343,6 +362,8 @@ wg_err h_case_report(http_req *r)
         in.lon = lon;
         in.lat = lat;
     }
+    if ((e = case_attachments(r, &in.attachments)))
+        return e;
     json_t *rep = json_object_get(r->json, "reporter");
     if (rep && !json_is_null(rep)) {
         if (!json_is_object(rep))
@@ -451,17 +472,8 @@ wg_err h_case_act(http_req *r)
         in.departments = dl;
         in.ndepartments = (int)json_array_size(depts);
     }
-    json_t *att = json_object_get(r->json, "attachments");
-    if (att) {
-        wg_why why = {0};
-        if ((e = attach_check_list(req_store(r), att, &why)))
-            return req_fail_why(r, e, &why);
-        char *txt = json_dumps(att, JSON_COMPACT);
-        if (txt) {
-            in.attachments = arena_strdup(&r->ar, txt);
-            free(txt);
-        }
-    }
+    if ((e = case_attachments(r, &in.attachments)))
+        return e;
     case_env env = env_of(r);
     wg_why why = {0};
     if ((e = cases_act(req_store(r), &env, REQ_WHO(r), &c, a, &in, &why))) {

@@ -2,9 +2,12 @@
  * h_web.c - the console's files: web/ and the npm libraries it uses.
  *
  * Owns the mounts (URL prefix -> directory), the file cache and the
- * content types. A file is read once, on its first request, and kept in
- * memory with its ETag; later requests answer from memory, or 304 when
- * the browser already has that version. Paths are checked before any
+ * content types. A file is read on its first request and kept in memory
+ * with its ETag; later requests answer from memory (after a stat: a file
+ * changed on disk is read again, so web/ can be updated without a
+ * restart), or 304 when the browser already has that version. A replaced
+ * version stays allocated (a request may still be sending it) until
+ * shutdown; past WEB_CACHE_MAX, files are read per request. Paths are checked before any
  * file is opened: only [A-Za-z0-9._-] segments, none starting with '.',
  * so nothing outside a mount can be named.
  */
@@ -19,7 +22,7 @@
 
 #include "http/handlers.h"
 
-#define WEB_FILE_MAX (8u * WG_MIB)  /* the largest file served */
+#define WEB_FILE_MAX (8u * WG_MIB)   /* the largest file served */
 #define WEB_CACHE_MAX (64u * WG_MIB) /* beyond this, files are read each time */
 #define WEB_PATH_MAX 512
 
@@ -62,6 +65,9 @@ typedef struct web_file {
     size_t len;
     const char *type;
     char etag[24];
+    struct timespec mtime;
+    off_t size;
+    bool stale; /* replaced by a newer version */
 } web_file;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -110,7 +116,7 @@ static uint64_t fnv1a(const char *p, size_t n)
 }
 
 /* Read a regular file of at most WEB_FILE_MAX bytes. */
-static wg_err read_file(const char *path, char **out, size_t *len)
+static wg_err read_file(const char *path, char **out, size_t *len, struct stat *stp)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -120,6 +126,7 @@ static wg_err read_file(const char *path, char **out, size_t *len)
         close(fd);
         return WG_ERR_NOT_FOUND;
     }
+    *stp = st;
     size_t n = (size_t)st.st_size;
     char *b = malloc(n ? n : 1);
     size_t got = 0;
@@ -142,9 +149,16 @@ static wg_err read_file(const char *path, char **out, size_t *len)
 static web_file *cache_find(const char *key)
 {
     for (web_file *f = cache; f; f = f->next)
-        if (strcmp(f->key, key) == 0)
+        if (!f->stale && strcmp(f->key, key) == 0)
             return f;
     return NULL;
+}
+
+static bool same_file(const web_file *f, const char *disk)
+{
+    struct stat st;
+    return stat(disk, &st) == 0 && st.st_size == f->size &&
+           st.st_mtim.tv_sec == f->mtime.tv_sec && st.st_mtim.tv_nsec == f->mtime.tv_nsec;
 }
 
 static void file_free(web_file *f)
@@ -164,7 +178,7 @@ static wg_err load(const char *key, const char *disk, web_file **out, bool *owne
     pthread_mutex_lock(&cache_mu);
     web_file *f = cache_find(key);
     pthread_mutex_unlock(&cache_mu);
-    if (f) {
+    if (f && same_file(f, disk)) {
         *out = f;
         return WG_OK;
     }
@@ -175,15 +189,22 @@ static wg_err load(const char *key, const char *disk, web_file **out, bool *owne
     if (!f)
         return WG_ERR_NOMEM;
     f->key = strdup(key);
-    wg_err e = f->key ? read_file(disk, &f->body, &f->len) : WG_ERR_NOMEM;
+    struct stat st;
+    wg_err e = f->key ? read_file(disk, &f->body, &f->len, &st) : WG_ERR_NOMEM;
     if (e) {
         file_free(f);
         return e;
     }
     f->type = type;
+    f->mtime = st.st_mtim;
+    f->size = st.st_size;
     snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", (unsigned long long)fnv1a(f->body, f->len));
     pthread_mutex_lock(&cache_mu);
-    web_file *other = cache_find(key); /* another thread was quicker */
+    web_file *other = cache_find(key); /* another thread was quicker? */
+    if (other && !same_file(other, disk)) {
+        other->stale = true; /* an older version */
+        other = NULL;
+    }
     if (!other && cache_bytes + f->len <= WEB_CACHE_MAX) {
         f->next = cache;
         cache = f;

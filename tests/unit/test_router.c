@@ -37,6 +37,21 @@ static void test_placeholders(void **state)
     assert_memory_equal(m.params[1].value.ptr, "verify", 6);
 }
 
+static void test_rest(void **state)
+{
+    (void)state;
+    route_match m;
+    assert_true(router_path_matches("/app/{file*}", "/app/js/pages/map.js", &m));
+    assert_int_equal(m.nparams, 1);
+    assert_int_equal(m.params[0].name.len, 4);
+    assert_memory_equal(m.params[0].name.ptr, "file", 4);
+    assert_int_equal(m.params[0].value.len, strlen("js/pages/map.js"));
+    assert_memory_equal(m.params[0].value.ptr, "js/pages/map.js", m.params[0].value.len);
+    assert_true(router_path_matches("/app/{file*}", "/app/a", &m));
+    assert_false(router_path_matches("/app/{file*}", "/app/", &m));
+    assert_false(router_path_matches("/app/{file*}", "/ap", &m));
+}
+
 static void test_methods(void **state)
 {
     (void)state;
@@ -56,6 +71,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literal),
         cmocka_unit_test(test_placeholders),
+        cmocka_unit_test(test_rest),
         cmocka_unit_test(test_methods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ export async function api(method, path, body, opts = {}) {
   const res = await fetch(path, init);
   if (opts.raw && res.ok) return res;
   const type = res.headers.get('Content-Type') || '';
-  const json = type.startsWith('application/json') ? await res.json().catch(() => null) : null;
+  const json = /[/+]json\b/.test(type) ? await res.json().catch(() => null) : null;
   if (!res.ok) throw new ApiError(res.status, json && json.error);
   if (json && typeof json === 'object') {
     Object.defineProperty(json, 'etag', { value: res.headers.get('ETag'), enumerable: false });

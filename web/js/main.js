@@ -7,6 +7,7 @@
 
 import { api, get, post, setCsrf } from './api.js';
 import { getLang, setLang, t } from './i18n.js';
+import { setTiles } from './pages/mapkit.js';
 import { alertBox, field, h, mount, showError } from './ui.js';
 
 // hash pattern -> page module, the permission that shows it in the nav.
@@ -131,6 +132,7 @@ function renderLogin(msg) {
         try {
           const r = await post('/api/login', { login: login.value.trim(), password: password.value });
           setCsrf(r.csrf_token);
+          localStorage.setItem(SEEN, '1');
           await start();
         } catch (err) {
           alert.show(err.status === 401 ? `${t('login_failed')}: ${err.message}` : err);
@@ -158,17 +160,28 @@ function switchLang() {
   else renderLogin();
 }
 
+// Whether this browser has logged in (so that a first visit does not ask
+// /api/me only to be told 401).
+const SEEN = 'wg_session_seen';
+
 async function start() {
+  if (!localStorage.getItem(SEEN)) {
+    renderChrome();
+    renderLogin();
+    return;
+  }
   try {
     ctx.me = await get('/api/me');
   } catch (e) {
     ctx.me = null;
+    if (e.status === 401) localStorage.removeItem(SEEN);
     renderChrome();
     renderLogin(e.status === 401 ? null : e);
     return;
   }
   setCsrf(ctx.me.csrf_token);
   ctx.perms = new Set(ctx.me.permissions || []);
+  setTiles(ctx.me.console?.map_tiles);
   renderChrome();
   if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/home';
   else route();
@@ -184,6 +197,7 @@ function init() {
       /* the session may be gone already */
     }
     ctx.me = null;
+    localStorage.removeItem(SEEN);
     setCsrf(null);
     renderChrome();
     renderLogin();

@@ -82,15 +82,15 @@ export function alertBox() {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-// "2026-11-27T16:32:29+08:00" -> "11-27 16:32" (this year) or "2025-11-27 16:32".
+// "2026-11-27T16:32:29+08:00" -> "11-27 16:32" (this year) or
+// "2025-11-27 16:32": the platform's local time as the server wrote it,
+// whatever the browser's time zone.
 export function fmtTime(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const now = new Date();
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const md = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  return d.getFullYear() === now.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}-${md} ${hm}`;
+  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(iso);
+  if (!m) return iso;
+  const md = `${m[2]}-${m[3]} ${m[4]}:${m[5]}`;
+  return Number(m[1]) === new Date().getFullYear() ? md : `${m[1]}-${md}`;
 }
 
 export function fmtDate(d) {
