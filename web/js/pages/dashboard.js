@@ -134,7 +134,7 @@ export async function render(root, params, ctx) {
   groupSel.addEventListener('change', () => controls.requestSubmit());
 
   // ---- case KPIs by group ----
-  const kpiBox = h('div.cards', { dataset: { part: 'kpis' } });
+  const kpiBox = h('div.cards', { dataset: { part: 'kpis' }, style: 'grid-template-columns:repeat(auto-fill,minmax(150px,1fr))' });
   const groupChart = h('div.chart', { role: 'img', 'aria-label': t('dash_group_chart') });
   const groupTable = h('div.table-wrap');
   const groupNote = h('p.hint');
@@ -238,7 +238,7 @@ export async function render(root, params, ctx) {
   // ---- as of a month: dispute rate, indicators, work report ----
   const monthIn = h('input', { type: 'month', name: 'month', value: state.month });
   const monthNote = h('p.hint', { role: 'status' });
-  const disputeBox = h('div.cards');
+  const disputeBox = h('div.cards', { style: 'grid-template-columns:repeat(auto-fill,minmax(150px,1fr))' });
   const indicatorBox = h('div');
   const indicatorChart = h('div.chart', { role: 'img', 'aria-label': t('completion'), style: 'height:280px' });
   const reportGrid = reportGridSelect();

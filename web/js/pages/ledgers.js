@@ -167,7 +167,7 @@ async function renderKinds(root, ctx) {
       h('div', count, ' ', h('span.label', t('ledger_entries'))),
     );
   });
-  mount(root, pageHeader(t('ledgers_title')), h('p.hint', t('ledgers_hint')), h('div.cards', cards));
+  mount(root, pageHeader(t('ledgers_title')), h('p.hint', t('ledgers_hint')), h('div.cards', { style: 'grid-template-columns:repeat(auto-fill,minmax(150px,1fr))' }, cards));
 }
 
 // ---- #/ledgers/<kind> ----
@@ -218,7 +218,7 @@ async function renderKind(root, params, ctx) {
   );
 
   // KPIs of the kind over a year (or all time)
-  const kpiBox = h('div.cards', { dataset: { kpis: code } });
+  const kpiBox = h('div.cards', { dataset: { kpis: code }, style: 'grid-template-columns:repeat(auto-fill,minmax(150px,1fr))' });
   const yearSel = h('select', { name: 'kpi_year' });
   const kpiSection = h(
     'section.card',
