@@ -38,6 +38,15 @@ async function login(page, e, name) {
   await page.locator('main .tiles').waitFor();
 }
 
+// Form controls in <main> without a label (there should be none), and
+// headings that skip a level.
+const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.name || el.outerHTML));
+const skippedHeadings = (page) => page.evaluate(() => {
+  const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map((x) => Number(x.tagName[1]));
+  return levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1);
+});
+
 const api = async (p) => {
   const r = await req(env.srv, 'GET', p, { token });
   assert.equal(r.status, 200, `${p}: ${r.text}`);
@@ -126,6 +135,8 @@ test('the dashboard shows the API figures, the dispute rate and the indicators',
   assert.ok((await page.locator('[data-part="whistles"]').textContent()).includes('中原区生态环境分局'));
 
   await shot(page, 'dashboard');
+  assert.deepEqual(await unlabelled(page), []);
+  assert.deepEqual(await skippedHeadings(page), []);
 
   // group by department: the table has a row per department with its closure rate
   await page.getByLabel('分组').selectOption('department');

@@ -31,6 +31,15 @@ async function login(page, e, name) {
   await page.locator('main .tiles').waitFor();
 }
 
+// Form controls in <main> without a label (there should be none), and
+// headings that skip a level.
+const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.name || el.outerHTML));
+const skippedHeadings = (page) => page.evaluate(() => {
+  const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map((x) => Number(x.tagName[1]));
+  return levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1);
+});
+
 const api = async (p) => {
   const r = await req(env.srv, 'GET', p, { token });
   assert.equal(r.status, 200, `${p}: ${r.text}`);
@@ -71,6 +80,8 @@ test('the kinds, the dispute entries, their KPIs and the state filter', async ()
   await rate.waitFor();
   await page.waitForFunction(() => document.querySelector('[data-kpi="success_rate"] .value')?.textContent === '98.5%');
   await shot(page, 'ledger-dispute');
+  assert.deepEqual(await unlabelled(page), []);
+  assert.deepEqual(await skippedHeadings(page), []);
 
   // more: the next keyset page is appended
   await page.getByRole('button', { name: '更多' }).click();
@@ -128,6 +139,8 @@ test('the new-entry form: a field error next to its input, then a new entry', as
   // the error sits in the people field's box
   assert.equal(await err.evaluate((el) => el.parentElement.querySelector('input').name), 'people');
   await shot(page, 'ledger-form-error');
+  assert.deepEqual(await unlabelled(page), []);
+  assert.deepEqual(await skippedHeadings(page), []);
 
   // fixed: the entry is made and is the table's first row
   await people.fill('2');
@@ -160,6 +173,16 @@ test('the new-entry form: a field error next to its input, then a new entry', as
   assert.equal(after.json.status, 'mediating');
   await page.locator('[data-state="mediating"]').first().waitFor();
   await shot(page, 'ledger-entry');
+
+  // changed by someone else meanwhile: the page's ETag is stale, the action is refused (412)
+  const other = await req(env.srv, 'POST', `/api/ledgers/dispute/records/${made.id}/actions/succeed`, { token: staff, body: { note: '电话调解成功' } });
+  assert.equal(other.status, 200, other.text);
+  await page.locator('button[data-action="withdraw"]').click();
+  await page.getByRole('button', { name: /确认/ }).click();
+  await page.getByRole('alert').filter({ hasText: '已被他人修改' }).waitFor();
+  const still = await req(env.srv, 'GET', `/api/ledgers/dispute/records/${made.id}`, { token: staff });
+  assert.equal(still.json.status, 'succeeded');
+  page.problems = page.problems.filter((p) => !/status of 412/.test(p));
 
   assert.deepEqual(unexpected(page.problems), []);
   await page.context().close();
