@@ -39,7 +39,9 @@ export async function startConsole({ cases = 300 } = {}) {
 // A new page (own cookies) with console errors and failed requests
 // collected in page.problems.
 export async function newPage(env, { viewport = { width: 1280, height: 860 }, lang = 'zh' } = {}) {
-  const context = await env.browser.newContext({ viewport, locale: 'zh-CN', acceptDownloads: true });
+  const phone = viewport.width < 600; // a phone: touch, mobile layout
+  const context = await env.browser.newContext({ viewport, locale: 'zh-CN', acceptDownloads: true,
+    hasTouch: phone, isMobile: phone });
   if (lang === 'en') await context.addInitScript(() => localStorage.setItem('wg_lang', 'en'));
   const page = await context.newPage();
   page.problems = [];
@@ -58,7 +60,7 @@ export async function login(page, env, loginName, password = DEMO_PASSWORD) {
   await page.getByLabel(/账号|Account/).fill(loginName);
   await page.getByLabel(/密码|Password/).fill(password);
   await page.getByRole('button', { name: /^(登录|Log in)$/ }).click();
-  await page.locator('#nav').waitFor();
+  await page.locator('#logout').waitFor();
 }
 
 export async function shot(page, name) {

@@ -66,49 +66,62 @@ export async function render(root, params, ctx) {
   }
   const deptName = (code) => depts.find((d) => d.code === code)?.name || code || '—';
   const actionArea = h('div.action-form', { hidden: true });
+  // One note and photos for the actions that need nothing else: their
+  // buttons act at once (a grid member verifies in one tap); the others
+  // open a small form for what they need.
+  const note = h('textarea', { name: 'note', rows: 2 });
+  const photos = h('input', { type: 'file', name: 'photos', accept: 'image/jpeg,image/png,image/webp', multiple: true });
+  const alert = alertBox();
+
+  async function act(action, fields, button) {
+    alert.clear();
+    button.disabled = true;
+    try {
+      const body = { note: note.value.trim() || undefined, ...fields };
+      const shas = await upload(photos.files);
+      if (shas.length) body.attachments = shas;
+      await post(`/api/cases/${id}/actions/${action}`, body, { ifMatch: kase.etag });
+      toast(`${t2('act_', action)}: ${t('action_done')}`);
+      render(root, params, ctx);
+    } catch (err) {
+      button.disabled = false;
+      alert.show(err);
+      if (err.status === 412) setTimeout(() => render(root, params, ctx), 1500);
+    }
+  }
 
   function openAction(action) {
-    const alert = alertBox();
-    const note = h('textarea', { name: 'note' });
-    const photos = h('input', { type: 'file', name: 'photos', accept: 'image/jpeg,image/png,image/webp', multiple: true });
-    const controls = (extra[action] || []).map(([name, build, read]) => ({ name, el: build(depts, kase), read }));
+    const controls = extra[action].map(([name, build, read]) => ({ name, el: build(depts, kase), read }));
     const form = h('form', {
       'aria-label': t2('act_', action),
-      onsubmit: async (e) => {
+      onsubmit: (e) => {
         e.preventDefault();
-        alert.clear();
-        const submit = form.querySelector('button[type=submit]');
-        submit.disabled = true;
-        try {
-          const body = { note: note.value.trim() || undefined };
-          for (const c of controls) body[c.name] = c.read(c.el);
-          const shas = await upload(photos.files);
-          if (shas.length) body.attachments = shas;
-          await post(`/api/cases/${id}/actions/${action}`, body, { ifMatch: kase.etag });
-          toast(`${t2('act_', action)}: ${t('action_done')}`);
-          render(root, params, ctx);
-        } catch (err) {
-          submit.disabled = false;
-          alert.show(err);
-          if (err.status === 412) setTimeout(() => render(root, params, ctx), 1500);
-        }
+        const fields = {};
+        for (const c of controls) fields[c.name] = c.read(c.el);
+        act(action, fields, form.querySelector('button[type=submit]'));
       },
     },
-    h('h3', t2('act_', action)), alert,
+    h('h3', t2('act_', action)),
     controls.map((c) => (LABEL[c.name] ? field(t(LABEL[c.name]), c.el) : c.el)),
-    field(t('note'), note), field(t('attach_photos'), photos),
     h('div.row', h('button.primary', { type: 'submit' }, t('submit')),
       h('button', { type: 'button', onclick: () => { actionArea.hidden = true; } }, t('cancel'))));
     mount(actionArea, form);
     actionArea.hidden = false;
-    (controls[0]?.el.focus ? controls[0].el : note).focus();
+    controls[0].el.focus();
   }
 
   const allowed = kase.allowed_actions || [];
+  const MAIN = ['verify', 'close', 'dispatch', 'acknowledge', 'feed_back', 'file', 'start'];
   const actions = h('section.card', { 'aria-labelledby': 'actions-h' },
     h('h2#actions-h', t('actions')),
     allowed.length
-      ? h('div.actions-bar', allowed.map((a) => h('button', { type: 'button', dataset: { action: a }, class: ['verify', 'close', 'dispatch', 'acknowledge', 'feed_back', 'file'].includes(a) ? 'primary' : '', onclick: () => openAction(a) }, t2('act_', a))))
+      ? [alert, field(t('note'), note), field(t('attach_photos'), photos),
+        h('div.actions-bar', allowed.map((a) => h('button', {
+          type: 'button',
+          dataset: { action: a },
+          class: MAIN.includes(a) ? 'primary' : '',
+          onclick: (e) => (extra[a] ? openAction(a) : act(a, {}, e.currentTarget)),
+        }, t2('act_', a))))]
       : h('p.hint', t('no_actions')),
     actionArea);
 

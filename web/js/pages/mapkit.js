@@ -29,6 +29,7 @@ export function gridMap(el, opts = {}) {
   if (!L) return null;
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: !!tiles, ...opts });
   if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
+  el.wgMap = map; // for tests that click a given place
   const layers = {};
   for (const lv of LEVELS) {
     layers[lv] = L.geoJSON(null, {

@@ -10,7 +10,10 @@ import { alertBox, field, fmtTime, h, mount, pageHeader, select, showError } fro
 import { gridMap } from './mapkit.js';
 
 export async function render(root, params, ctx) {
-  const cats = (await get('/api/categories')).items;
+  const [cats, depts] = await Promise.all([
+    get('/api/categories').then((r) => r.items),
+    ctx.can('departments.read') ? get('/api/departments').then((r) => r.items) : [],
+  ]);
   const majors = [...new Set(cats.map((c) => c.major))];
   const major = select('major', majors.map((m) => [m, m]), '');
   major.prepend(h('option', { value: '', selected: true }, '—'));
@@ -107,7 +110,7 @@ export async function render(root, params, ctx) {
       h('h2', `${t('reported_ok')} #${c.id}`),
       h('dl.kv',
         h('dt', t('col_grid')), h('dd', c.grid.code),
-        h('dt', t('col_department')), h('dd', c.department || '—'),
+        h('dt', t('col_department')), h('dd', depts.find((d) => d.code === c.department)?.name || c.department || '—'),
         c.due?.at ? [h('dt', t('due_at')), h('dd', fmtTime(c.due.at))] : null),
       dups.length ? [h('h3', t('duplicates')), h('ul', dups.map((d) => h('li', h('a', { href: `#/cases/${d.id}` }, `#${d.id}`), ` ${d.distance_m} m · ${d.description}`)))] : null,
       h('p', h('a.button.primary', { href: `#/cases/${c.id}` }, `${t('case_title')} #${c.id}`))));
