@@ -106,7 +106,7 @@ test('the kinds, the dispute entries, their KPIs and the state filter', async ()
   await page.context().close();
 });
 
-test('the new-entry form: a field error next to its input, then a new entry', async () => {
+test('the new-entry form (a field error next to its input, then a new entry) and the entry page (action, edit, stale ETag)', async () => {
   const page = await newPage(env);
   await login(page, env, 'staff');
   await page.goto(`${env.srv.url}/#/ledgers/dispute`);
@@ -163,7 +163,7 @@ test('the new-entry form: a field error next to its input, then a new entry', as
   assert.ok((await page.locator('dl.kv').first().textContent()).includes(title));
   assert.ok((await page.locator('ol.timeline').textContent()).includes('登记'));
   const reqs = [];
-  page.on('request', (r) => { if (r.method() === 'POST') reqs.push(r); });
+  page.on('request', (r) => { if (r.method() === 'POST' || r.method() === 'PUT') reqs.push(r); });
   await page.locator('button[data-action="start"]').click();
   await page.getByLabel('说明').fill('约双方到调解室');
   await page.getByRole('button', { name: /确认/ }).click();
@@ -173,6 +173,24 @@ test('the new-entry form: a field error next to its input, then a new entry', as
   assert.equal(after.json.status, 'mediating');
   await page.locator('[data-state="mediating"]').first().waitFor();
   await shot(page, 'ledger-entry');
+
+  // edit: prefilled from the entry, only the changed field is sent (with If-Match)
+  await page.locator('button[data-action="edit"]').click();
+  const edit = page.locator('form.edit-form');
+  assert.equal(await edit.getByLabel('纠纷类型').inputValue(), 'neighbour');
+  assert.equal(await edit.getByLabel('涉及人数').inputValue(), '2');
+  await edit.getByLabel('调解人').fill('李调解员');
+  await edit.getByRole('button', { name: '保存' }).click();
+  await page.waitForFunction(() => document.querySelector('dl.kv')?.textContent.includes('李调解员'));
+  const sent = reqs.at(-1);
+  assert.equal(sent.method(), 'PUT');
+  assert.deepEqual(JSON.parse(sent.postData()), { fields: { mediator: '李调解员' } });
+  assert.equal(sent.headers()['if-match'], `"${made.version + 1}"`);
+  const edited = await req(env.srv, 'GET', `/api/ledgers/dispute/records/${made.id}`, { token: staff });
+  assert.equal(edited.json.fields.mediator, '李调解员');
+  assert.equal(edited.json.fields.parties, made.fields.parties);
+  assert.equal(edited.json.fields.people, 2);
+  await page.locator('ol.timeline li', { hasText: '修改' }).waitFor();
 
   // changed by someone else meanwhile: the page's ETag is stale, the action is refused (412)
   const other = await req(env.srv, 'POST', `/api/ledgers/dispute/records/${made.id}/actions/succeed`, { token: staff, body: { note: '电话调解成功' } });

@@ -65,6 +65,8 @@ export default {
     lact_create: '登记',
     lact_edit: '修改',
     lact_visit: '回访',
+    edit_entry: '修改登记内容',
+    person_keep: '留空则不变',
   },
   en: {
     dash_period: 'Period',
@@ -128,5 +130,7 @@ export default {
     lact_create: 'Entered',
     lact_edit: 'Edited',
     lact_visit: 'Return visit',
+    edit_entry: 'Edit fields',
+    person_keep: 'left empty: unchanged',
   },
 };

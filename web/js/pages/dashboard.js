@@ -217,7 +217,7 @@ export async function render(root, params, ctx) {
         grid: { left: 50, right: 50, top: 36, bottom: 40 },
         xAxis: { type: 'category', data: months.map((m) => m.label) },
         yAxis: [
-          { type: 'value', name: t('count_cases'), minInterval: 1 },
+          { type: 'value', minInterval: 1 },
           { type: 'value', max: 100, axisLabel: { formatter: '{value}%' }, splitLine: { show: false } },
         ],
         series: [
@@ -381,7 +381,7 @@ export async function render(root, params, ctx) {
         chart(indicatorChart, {
           tooltip: { trigger: 'axis', valueFormatter: (v) => `${v}%` },
           grid: { left: 130, right: 40, top: 10, bottom: 30 },
-          xAxis: { type: 'value', axisLabel: { formatter: '{value}%' } },
+          xAxis: { type: 'value', splitNumber: 4, axisLabel: { formatter: '{value}%', hideOverlap: true } },
           yAxis: { type: 'category', inverse: true, data: withTarget.map((i) => pick(i, 'name')), axisLabel: { width: 120, overflow: 'truncate' } },
           series: [{
             type: 'bar', name: t('completion'), barMaxWidth: 18,
@@ -390,7 +390,7 @@ export async function render(root, params, ctx) {
               value: +(100 * i.completion).toFixed(1),
               itemStyle: { color: (i.direction === 'lower' ? i.target_met : i.completion >= 1) ? GREEN : AMBER },
             })),
-            markLine: { silent: true, symbol: 'none', data: [{ xAxis: 100 }], lineStyle: { color: RED } },
+            markLine: { silent: true, symbol: 'none', label: { show: false }, data: [{ xAxis: 100 }], lineStyle: { color: RED } },
           }],
         });
       }

@@ -4,10 +4,91 @@
 // change made meanwhile is refused rather than overwritten), and its
 // history.
 
-import { get, post } from '../api.js';
+import { ApiError, get, post, put } from '../api.js';
 import { t } from '../i18n.js';
 import { alertBox, field, fmtTime, h, loading, mount, pageHeader, toast } from '../ui.js';
-import { fieldText, gridIndex, gridName, kindName, ledgerKind, pairLabel, stateBadge } from './ledgers.js';
+import {
+  control, errField, fieldText, gridIndex, gridName, hintOf, kindName, ledgerKind, pairLabel, stateBadge,
+} from './ledgers.js';
+
+// The form that changes an entry's fields: prefilled, only what changed
+// is sent (an emptied field as null), with If-Match. Personal fields are
+// shown masked, so theirs start empty: left empty they stay as they are.
+function editForm(kind, grids, ctx, entry, etag, base, onSaved, onCancel) {
+  const alert = alertBox();
+  alert.tabIndex = -1;
+  const boxes = new Map();
+  const parts = [];
+  const common = [
+    ['owner_unit', h('input', { name: 'owner_unit', maxLength: 128, value: entry.owner_unit || '' })],
+    ['owner_person', h('input', { name: 'owner_person', maxLength: 64, value: entry.owner_person || '' })],
+  ];
+  for (const [name, el] of common) {
+    const box = errField(t(name), el);
+    boxes.set(name, { box, el, common: true, read: () => el.value.trim(), was: entry[name] || '' });
+    parts.push(box);
+  }
+  for (const f of kind.fields) {
+    const c = control(f, grids, ctx);
+    const was = entry.fields[f.name];
+    if (f.type !== 'person' && was !== undefined && was !== null) {
+      c.el.value = f.type === 'bool' ? String(was) : String(was);
+    }
+    const box = errField(f.label, c.el, f.type === 'person' ? `${hintOf(f)}；${t('person_keep')}` : hintOf(f), f.required);
+    if (c.extra) box.append(c.extra);
+    boxes.set(f.name, { box, el: c.el, read: c.read, was, person: f.type === 'person' });
+    parts.push(box);
+  }
+  const save = h('button.primary', { type: 'submit' }, t('save'));
+  return h(
+    'form.card.edit-form',
+    {
+      noValidate: true,
+      'aria-labelledby': 'edit-h',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        alert.clear();
+        for (const x of boxes.values()) x.box.clearError();
+        const body = { fields: {} };
+        for (const [name, x] of boxes) {
+          const v = x.read();
+          if (x.common) {
+            if (v !== x.was) body[name] = v;
+            continue;
+          }
+          if (x.person && v === undefined) continue;
+          const now = v === undefined ? null : v;
+          const before = x.was === undefined ? null : x.was;
+          if (JSON.stringify(now) !== JSON.stringify(before)) body.fields[name] = now;
+        }
+        if (!Object.keys(body.fields).length) delete body.fields;
+        if (!Object.keys(body).length) {
+          onCancel();
+          return;
+        }
+        save.disabled = true;
+        try {
+          await put(base, body, { ifMatch: etag });
+          onSaved();
+        } catch (err) {
+          const x = err instanceof ApiError && err.field ? boxes.get(err.field) : null;
+          alert.show(err.status === 412 ? t('stale_entry') : err);
+          if (x) {
+            x.box.setError(err.message);
+            x.el.focus();
+          } else {
+            alert.focus();
+          }
+          save.disabled = false;
+        }
+      },
+    },
+    h('h2#edit-h', { style: 'margin-top:0' }, t('edit_entry')),
+    alert,
+    h('div', { style: 'display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:0 16px' }, parts),
+    h('div.row', save, h('button', { type: 'button', onclick: () => onCancel() }, t('cancel'))),
+  );
+}
 
 function kv(pairs) {
   return h(
@@ -93,6 +174,26 @@ export async function render(root, params, ctx) {
   }
 
   const fieldsList = kv(kind.fields.map((f) => [f.label, fieldText(f, entry.fields[f.name])]));
+  const fieldsCard = h('section.card', { 'aria-labelledby': 'e-fields' });
+  const editBtn = ctx.can('ledgers.write')
+    ? h('button', { type: 'button', dataset: { action: 'edit' }, onclick: () => showEdit() }, t('edit_entry'))
+    : null;
+  function showFields() {
+    mount(fieldsCard,
+      h('div.page-head', h('h2#e-fields', { style: 'margin:0' }, t('entry_fields')), editBtn),
+      fieldsList);
+  }
+  function showEdit() {
+    mount(fieldsCard, editForm(kind, grids, ctx, entry, etag, base, () => {
+      toast(t('saved'));
+      render(root, params, ctx);
+    }, () => {
+      showFields();
+      editBtn.focus();
+    }));
+    fieldsCard.querySelector('input, select, textarea')?.focus();
+  }
+  showFields();
   const g = grids.get(entry.grid);
   mount(
     root,
@@ -103,7 +204,7 @@ export async function render(root, params, ctx) {
       'div.cols',
       h(
         'div.stack',
-        h('section.card', { 'aria-labelledby': 'e-fields' }, h('h2#e-fields', { style: 'margin-top:0' }, t('entry_fields')), fieldsList),
+        fieldsCard,
         h(
           'section.card',
           { 'aria-labelledby': 'e-hist' },

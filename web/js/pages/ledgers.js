@@ -373,7 +373,7 @@ async function renderKind(root, params, ctx) {
 // ---- the new-entry form, from the declaration ----
 
 // A control for one declared field; .read() gives the JSON value or undefined.
-function control(f, grids, ctx) {
+export function control(f, grids, ctx) {
   let el;
   let read;
   const attrs = { name: f.name, 'aria-required': f.required ? 'true' : undefined };
@@ -432,7 +432,7 @@ function control(f, grids, ctx) {
   return { el, read };
 }
 
-function hintOf(f) {
+export function hintOf(f) {
   switch (f.type) {
     case 'person':
       return f.multiple ? t('hint_people') : t('hint_person');
@@ -452,7 +452,7 @@ function labelText(text, required) {
 }
 
 // A labelled field with a slot for the server's error about it.
-function errField(label, control, hint, required) {
+export function errField(label, control, hint, required) {
   const f = field('', control, hint);
   mount(f.querySelector('label'), labelText(label, required));
   const err = h('small.field-error', { id: `${control.id}-err`, hidden: true, style: 'color:var(--bad);font-weight:600' });
