@@ -36,6 +36,7 @@ check:
 	ninja -C $(BUILD)
 	meson test -C $(CHECK) --print-errorlogs
 	WANGGE_BIN=$(CURDIR)/$(CHECK)/wangge node --test --test-concurrency=1 tests/api/
+	WANGGE_BIN=$(CURDIR)/$(CHECK)/wangge node --test --test-concurrency=1 tests/browser/
 
 bench: build
 	@scripts/setup.sh bench

@@ -3,7 +3,8 @@
 #
 # usage: scripts/setup.sh run|check|bench
 #   run    build tools and libraries: enough to build and serve
-#   check  + test tools: cmocka, Node.js (for the API tests)
+#   check  + test tools: cmocka, Node.js (for the API tests), Chromium and
+#          the Noto CJK fonts (for the browser tests: Chinese must render)
 #   bench  + load tools and anchors: wrk, nginx (bench/http), PostgreSQL 15 +
 #          PostGIS 3 (bench/locate)
 #
@@ -18,7 +19,7 @@ pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libgeos-dev libproj-dev libxlsxwriter-dev)
 case "$profile" in
     run) ;;
-    check) pkgs+=(libcmocka-dev curl sqlite3) ;;
+    check) pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk unzip) ;;
     bench) pkgs+=(wrk nginx-light curl postgresql-15 postgresql-15-postgis-3 postgresql-client-15) ;;
     *) echo "usage: $0 run|check|bench" >&2; exit 2 ;;
 esac
@@ -48,8 +49,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages (data for the demo; the console's libraries): only when the
-# lock file changed since the last install.
+# npm packages (data for the demo; the console's libraries, Leaflet and
+# ECharts; playwright-core, which drives Debian's chromium in the browser
+# tests and downloads no browser): only when the lock file changed since
+# the last install.
 if [ "$profile" != bench ]; then
     if ! command -v npm >/dev/null 2>&1; then
         echo "setup: npm is needed for the demo data and the console (install Node.js with npm)" >&2
