@@ -150,15 +150,19 @@ test('the dashboard shows the API figures, the dispute rate and the indicators',
   assert.ok((await cgRow.textContent()).includes(pct(cg.rates.closure_rate)));
   await shot(page, 'dashboard-department');
 
-  // a period: the KPI cards follow the API for the same days (to inclusive)
-  await page.getByLabel('自').fill('2026-01-01');
-  await page.getByLabel('至').fill('2026-06-30');
+  // a period (the last 60 days but today): the KPI cards follow the API for the same days (to inclusive)
+  const from = d(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 60));
+  const to = d(new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1));
+  const toExcl = d(new Date(now.getFullYear(), now.getMonth(), now.getDate()));
+  await page.getByLabel('自').fill(from);
+  await page.getByLabel('至').fill(to);
   await page.getByRole('button', { name: '查询' }).first().click();
-  const period = (await api('/api/stats/cases?group=all&from=2026-01-01&to=2026-07-01')).rows[0];
-  const wantReported = period ? num(period.counts.reported) : null;
-  if (wantReported) {
-    await page.waitForFunction((w) => document.querySelector('[data-part="cases"] [data-kpi="reported"] .value')?.textContent === w, wantReported);
-  }
+  await page.waitForFunction(() => location.hash.includes('from='));
+  const period = (await api(`/api/stats/cases?group=department&from=${from}&to=${toExcl}`));
+  const periodAll = (await api(`/api/stats/cases?group=all&from=${from}&to=${toExcl}`)).rows[0];
+  await page.waitForFunction((w) => document.querySelector('[data-part="cases"] [data-kpi="reported"] .value')?.textContent === w,
+    num(periodAll.counts.reported));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-part="cases"] tbody tr').length === n, period.rows.length);
 
   // the work report downloads (HTML) and reads the dispute rate
   const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-report="html"]').click()]);
