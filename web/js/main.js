@@ -46,6 +46,7 @@ const ctx = {
 };
 
 let cleanup = null;
+let routing = 0; // the latest route(); an older one that finishes later is dropped
 
 function match(hash) {
   const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean);
@@ -70,17 +71,25 @@ async function route() {
     location.hash = '#/home';
     return;
   }
+  const seq = ++routing;
   if (typeof cleanup === 'function') cleanup();
   cleanup = null;
   markNav(m.r);
   closeMenu();
   try {
     const mod = await import(m.r.page);
+    if (seq !== routing) return;
     const root = h('div.page');
     mount(main, root);
-    cleanup = await mod.render(root, m.params, ctx);
+    const done = await mod.render(root, m.params, ctx);
+    if (seq !== routing) {
+      // a newer page took over while this one loaded: drop this one
+      if (typeof done === 'function') done();
+      return;
+    }
+    cleanup = done;
   } catch (e) {
-    showError(e);
+    if (seq === routing) showError(e);
   }
   main.focus({ preventScroll: true });
 }
