@@ -86,7 +86,7 @@ static wg_err print_row(void *ctx, const store_case *c)
     return WG_OK;
 }
 
-static wg_err collect_event(void *ctx, const store_case_event *ev)
+static wg_err collect_event(void *ctx, const store_event *ev)
 {
     json_error_t je;
     json_t *data = json_loads(ev->data, 0, &je);

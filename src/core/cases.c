@@ -1,9 +1,11 @@
 /*
- * cases.c - see cases.h. The table `flow` below is the whole workflow.
+ * cases.c - see cases.h. The table `steps` below is the whole workflow;
+ * core/record.c answers what it allows, as it does for ledger kinds.
  */
 #include "core/cases.h"
 #include "core/kpi.h"
 #include "core/pii.h"
+#include "core/record.h"
 #include "util/log.h"
 #include "util/strparse.h"
 
@@ -82,15 +84,10 @@ enum {
 
 #define S(x) (1u << (x))
 #define OPEN (S(CS_FILED) | S(CS_DISPATCHED) | S(CS_ACKNOWLEDGED) | S(CS_HANDLING))
-#define SAME (-1)
+#define SAME RECORD_SAME
 
 /* The workflow: from which states, which action leads where, for whom. */
-static const struct {
-    unsigned from;
-    case_action action;
-    int to;
-    unsigned who;
-} flow[] = {
+static const record_step steps[] = {
     {S(CS_REPORTED), CA_FILE, CS_FILED, G_DISPATCH},
     {S(CS_REPORTED), CA_REJECT, CS_NOT_FILED, G_DISPATCH},
     {S(CS_REPORTED) | S(CS_FILED), CA_MERGE, CS_MERGED, G_DISPATCH},
@@ -112,6 +109,18 @@ static const struct {
     {OPEN, CA_WHISTLE, SAME, G_WHISTLE},
     {S(CS_CLOSED), CA_RATE, SAME, G_REPORTER | G_WHISTLE},
     {OPEN | S(CS_FED_BACK) | S(CS_VERIFIED), CA_RATE, SAME, G_WHISTLE},
+};
+
+/* Refused for the asker: always 409, with what they may do (the API's
+ * promise for cases). */
+static const record_flow flow = {
+    .noun = "case",
+    .states = status_names,
+    .nstates = CS_COUNT,
+    .actions = action_names,
+    .nactions = CA_COUNT,
+    .steps = steps,
+    .nsteps = (int)WG_ARRAY_LEN(steps),
 };
 
 typedef struct {
@@ -185,10 +194,17 @@ bool cases_visible(store *s, const store_case *c, const actor *who)
     return (g & (G_DEPT | G_DISPATCH | G_VERIFY)) || v.whistled_any;
 }
 
+typedef struct {
+    const store_case *c;
+    const whistle_view *v;
+} cond_ctx;
+
 /* Special conditions beyond the table. */
-static bool condition_ok(const store_case *c, case_action a, unsigned g, const whistle_view *v)
+static bool condition_ok(void *ctx, int action, uint32_t g)
 {
-    switch (a) {
+    const store_case *c = ((cond_ctx *)ctx)->c;
+    const whistle_view *v = ((cond_ctx *)ctx)->v;
+    switch ((case_action)action) {
     case CA_APPROVE_EXTENSION:
         return c->extension_requested;
     case CA_REQUEST_EXTENSION:
@@ -216,61 +232,28 @@ static bool condition_ok(const store_case *c, case_action a, unsigned g, const w
     return true;
 }
 
-/* The flow row for (state, action, groups), or -1. */
-static int find_row(const store_case *c, case_action a, unsigned g, const whistle_view *v)
-{
-    case_status st;
-    if (!cases_status_parse(c->status, &st))
-        return -1;
-    for (size_t i = 0; i < WG_ARRAY_LEN(flow); i++)
-        if (flow[i].action == a && (flow[i].from & S(st)) && (flow[i].who & g) &&
-            condition_ok(c, a, g, v))
-            return (int)i;
-    return -1;
-}
-
 unsigned cases_allowed(store *s, const store_case *c, const actor *who)
 {
     whistle_view v;
-    unsigned g = groups(s, c, who, &v), mask = 0;
-    for (int a = 0; a < CA_COUNT; a++)
-        if (find_row(c, (case_action)a, g, &v) >= 0)
-            mask |= 1u << a;
-    return mask;
+    cond_ctx cc = {c, &v};
+    record_asker a = {.groups = groups(s, c, who, &v), .cond = condition_ok, .ctx = &cc};
+    return (unsigned)record_allowed(&flow, record_state_index(&flow, c->status), &a);
 }
 
 json_t *cases_allowed_json(unsigned mask)
 {
-    json_t *a = json_array();
-    for (int i = 0; a && i < CA_COUNT; i++)
-        if (mask & (1u << i))
-            json_array_append_new(a, json_string(action_names[i]));
-    return a;
+    return record_allowed_json(&flow, mask);
 }
 
 /* ---- deadlines ---- */
 
-/* When step `step` of a case of category k is due, counted from `from`. */
+/* When step `step` of a case of category k is due, counted from `from`
+ * (core/record.c counts it on the working calendar). */
 static int64_t deadline(const case_env *env, const store_category *k, const char *urgency,
                         case_step step, int64_t from)
 {
-    cat_limit lim;
-    if (!catalogue_limit_parse(k->limit[step], &lim))
-        return 0;
     bool urgent = strcmp(urgency, "urgent") == 0;
-    int64_t secs;
-    if (lim.unit == 'd' && !urgent) {
-        int64_t t = calendar_add_working_days(env->cal, from, lim.n);
-        return t == CAL_ERROR ? 0 : t;
-    }
-    if (lim.unit == 'd')
-        secs = (int64_t)lim.n * calendar_day_seconds(env->cal);
-    else
-        secs = (int64_t)lim.n * (lim.unit == 'h' ? 3600 : 60);
-    if (urgent)
-        secs = secs * k->urgent_percent / 100;
-    int64_t t = calendar_add_working(env->cal, from, secs);
-    return t == CAL_ERROR ? 0 : t;
+    return record_due(env->cal, from, k->limit[step], urgent ? k->urgent_percent : 100);
 }
 
 static void set_due(store_case *c, int64_t at, const char *step)
@@ -333,8 +316,8 @@ wg_err cases_route(store *s, const char *category, const char *grid, case_route 
 static wg_err history(store *s, const store_case *c, int64_t at, const char *actor_name,
                       const char *action, const char *from, const char *note, json_t *data)
 {
-    store_case_event ev = {0};
-    ev.case_id = c->id;
+    store_event ev = {0};
+    ev.record_id = c->id;
     ev.at = at;
     snprintf(ev.actor, sizeof(ev.actor), "%s", actor_name);
     snprintf(ev.action, sizeof(ev.action), "%s", action);
@@ -620,19 +603,12 @@ wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c,
 {
     whistle_view v;
     unsigned g = groups(s, c, who, &v);
-    int row = find_row(c, a, g, &v);
-    if (row < 0) {
-        unsigned mask = cases_allowed(s, c, who);
-        char list[256] = "";
-        for (int i = 0; i < CA_COUNT; i++)
-            if (mask & (1u << i)) {
-                strncat(list, list[0] ? ", " : "", sizeof(list) - strlen(list) - 1);
-                strncat(list, action_names[i], sizeof(list) - strlen(list) - 1);
-            }
-        return wg_fail(why, WG_ERR_CONFLICT, "action",
-                       "'%s' is not allowed on a %s case for you; allowed: %s", action_names[a],
-                       c->status, list[0] ? list : "none");
-    }
+    cond_ctx cc = {c, &v};
+    record_asker asker = {.groups = g, .cond = condition_ok, .ctx = &cc};
+    int state = record_state_index(&flow, c->status);
+    int row = record_step_find(&flow, state, (int)a, &asker);
+    if (row < 0)
+        return record_refuse(&flow, state, (int)a, &asker, NULL, why);
     store_category k;
     wg_err e = store_category_get(s, c->category, &k);
     if (e)
@@ -648,18 +624,18 @@ wg_err cases_act(store *s, const case_env *env, const actor *who, store_case *c,
             json_object_set_new(data, "attachments", att);
     }
     /* A step completed after its deadline marks the case overdue. */
-    if (c->due_at && now > c->due_at && flow[row].to != SAME)
+    if (c->due_at && now > c->due_at && steps[row].to != SAME)
         c->overdue = true;
     const char *note = in->note;
-    if (flow[row].who == G_WHISTLED || (a == CA_ACKNOWLEDGE && !(g & G_DEPT)) ||
+    if (steps[row].who == G_WHISTLED || (a == CA_ACKNOWLEDGE && !(g & G_DEPT)) ||
         (a == CA_FEED_BACK && !(g & G_DEPT))) {
         part_ctx pc = {.who = who, .in = in, .action = a, .now = now, .s = s, .data = data};
         e = store_whistle_parts(s, c->id, answer_part, &pc);
         if (!e && !pc.done)
             e = wg_fail(why, WG_ERR_CONFLICT, "action", "your department owes nothing here");
     } else {
-        if (flow[row].to != SAME)
-            snprintf(c->status, sizeof(c->status), "%s", status_names[flow[row].to]);
+        if (steps[row].to != SAME)
+            snprintf(c->status, sizeof(c->status), "%s", status_names[steps[row].to]);
         switch (a) {
         case CA_FILE:
             c->filed_at = now;

@@ -5,7 +5,9 @@
 #include "core/ledgers.h"
 #include "core/attach.h"
 #include "core/calendar.h"
+#include "core/catalogue.h"
 #include "core/pii.h"
+#include "core/record.h"
 #include "util/csv.h"
 #include "util/strparse.h"
 
@@ -15,9 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The declaration and its workflow compiled for core/record.c: states
+ * and actions by index (names point into spec), one step per action,
+ * groups = roles (bit role_id). */
 struct ledger_kind {
     json_t *spec;
     const char *code, *name;
+    const char *states[RECORD_MAX_STATES];
+    const char *actions[RECORD_MAX_ACTIONS];
+    record_step steps[RECORD_MAX_ACTIONS];
+    record_flow flow;
 };
 
 static const char *const field_types[] = {"text",   "number", "money", "area", "date", "enum",
@@ -251,6 +260,53 @@ static wg_err check_kpis(const ledger_kind *k, wg_why *why)
     return WG_OK;
 }
 
+static bool limit_ok(const char *s)
+{
+    cat_limit lim;
+    return s && catalogue_limit_parse(s, &lim);
+}
+
+/* The declaration's states and actions as a record_flow. */
+static wg_err compile_flow(ledger_kind *k, wg_why *why)
+{
+    const json_t *states = json_object_get(k->spec, "states"),
+                 *actions = json_object_get(k->spec, "actions");
+    if (json_array_size(states) > RECORD_MAX_STATES)
+        return wg_fail(why, WG_ERR_INVALID, "states", "at most %d states", RECORD_MAX_STATES);
+    if (json_array_size(actions) > RECORD_MAX_ACTIONS)
+        return wg_fail(why, WG_ERR_INVALID, "actions", "at most %d actions", RECORD_MAX_ACTIONS);
+    k->flow = (record_flow){.noun = "entry",
+                            .states = k->states,
+                            .nstates = (int)json_array_size(states),
+                            .actions = k->actions,
+                            .nactions = (int)json_array_size(actions),
+                            .steps = k->steps,
+                            .nsteps = (int)json_array_size(actions),
+                            .forbid_by_groups = true};
+    size_t i, j;
+    json_t *v;
+    json_array_foreach(states, i, v) k->states[i] = json_string_value(json_array_get(v, 0));
+    json_array_foreach(actions, i, v)
+    {
+        record_step *s = &k->steps[i];
+        k->actions[i] = str(v, "action");
+        *s = (record_step){.action = (int)i, .to = RECORD_SAME};
+        json_t *x;
+        json_array_foreach(json_object_get(v, "from"), j, x) s->from |=
+            1u << record_state_index(&k->flow, json_string_value(x));
+        const char *to = json_string_value(json_object_get(v, "to"));
+        if (to)
+            s->to = record_state_index(&k->flow, to);
+        json_array_foreach(json_object_get(v, "roles"), j, x)
+        {
+            role_id rid;
+            if (actor_role_parse(json_string_value(x), &rid))
+                s->who |= 1u << rid;
+        }
+    }
+    return WG_OK;
+}
+
 wg_err ledger_kind_parse(const char *text, ledger_kind **out, wg_why *why)
 {
     json_error_t je;
@@ -288,10 +344,14 @@ wg_err ledger_kind_parse(const char *text, ledger_kind **out, wg_why *why)
              (!json_is_object(dl) ||
               (dlf && strcmp(str(field_of(k, dlf), "type") ? str(field_of(k, dlf), "type") : "",
                              "date") != 0) ||
-              (json_object_get(dl, "days") && !json_is_integer(json_object_get(dl, "days")))))
+              (json_object_get(dl, "days") && !json_is_integer(json_object_get(dl, "days"))) ||
+              (json_object_get(dl, "limit") && !limit_ok(str(dl, "limit")))))
         e = wg_fail(why, WG_ERR_INVALID, "deadline",
-                    "'deadline' is {field?: a date field, days?: a whole number}");
+                    "'deadline' is {field?: a date field, days?: a whole number, limit?: "
+                    "working time such as \"4h\" or \"3d\"}");
     else if ((e = check_actions(spec, why)))
+        ;
+    else if ((e = compile_flow(k, why)))
         ;
     else
         e = check_kpis(k, why);
@@ -517,7 +577,8 @@ static wg_err field_value(const ledger_env *env, const ledger_kind *k, const jso
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
 
-/* The deadline: the end of the date field's day, or creation + days. */
+/* The deadline: the end of the date field's day, else creation + a
+ * working-time limit (core/record.c, as for cases), else + days. */
 static int64_t deadline_of(const ledger_env *env, const ledger_kind *k, const json_t *data,
                            int64_t created_at)
 {
@@ -526,6 +587,9 @@ static int64_t deadline_of(const ledger_env *env, const ledger_kind *k, const js
     const char *field = str(dl, "field");
     if (field && parse_day(str(data, field), env->utc_offset_min, &t))
         return t;
+    const char *limit = str(dl, "limit");
+    if (limit && env->cal)
+        return record_due(env->cal, created_at, limit, 100);
     json_int_t days = json_integer_value(json_object_get(dl, "days"));
     return days > 0 ? created_at + days * 86400 : 0;
 }
@@ -636,7 +700,7 @@ static wg_err apply_input(const ledger_env *env, const ledger_kind *k, store_rec
 static wg_err history(const ledger_env *env, const store_record *r, const char *action,
                       const char *from, const char *note, json_t *data)
 {
-    store_record_event ev;
+    store_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.record_id = r->id;
     ev.at = env->now;
@@ -696,45 +760,30 @@ wg_err ledger_record_edit(const ledger_env *env, const ledger_kind *k, store_rec
     return e;
 }
 
-/* May the actor run action `a` on r (its roles, in r's grid)? */
-static bool may(const actor *who, const json_t *a, const store_record *r)
+/* The actor as the flow sees it: the roles it holds over r's grid. */
+static record_asker asker(const actor *who, const store_record *r)
 {
-    size_t i;
-    json_t *role;
-    json_array_foreach(json_object_get(a, "roles"), i, role)
-    {
-        role_id rid;
-        if (!actor_role_parse(json_string_value(role), &rid))
-            continue;
-        for (int g = 0; g < who->ngrants; g++) {
-            const role_grant *gr = &who->grants[g];
-            if (gr->role == rid &&
-                (gr->kind == SCOPE_ALL ||
-                 (gr->kind == SCOPE_GRID && actor_grid_contains(gr->scope, r->grid))))
-                return true;
-        }
+    record_asker a = {0};
+    for (int g = 0; who && g < who->ngrants; g++) {
+        const role_grant *gr = &who->grants[g];
+        if (gr->kind == SCOPE_ALL ||
+            (gr->kind == SCOPE_GRID && actor_grid_contains(gr->scope, r->grid)))
+            a.groups |= 1u << gr->role;
     }
-    return false;
-}
-
-static bool from_ok(const json_t *a, const char *status)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(a, "from"), i,
-                       s) if (strcmp(json_string_value(s), status) == 0) return true;
-    return false;
+    return a;
 }
 
 static json_t *allowed(const ledger_env *env, const ledger_kind *k, const store_record *r)
 {
     json_t *out = json_array();
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(k->spec, "actions"), i,
-                       a) if (from_ok(a, r->status) && env->who && may(env->who, a, r))
-        json_array_append_new(
-            out, json_pack("{s:s, s:s}", "action", str(a, "action"), "label", str(a, "label")));
+    record_asker who = asker(env->who, r);
+    uint64_t mask = record_allowed(&k->flow, record_state_index(&k->flow, r->status), &who);
+    for (int i = 0; out && i < k->flow.nactions; i++)
+        if (mask & (1ull << i)) {
+            const json_t *a = json_array_get(json_object_get(k->spec, "actions"), (size_t)i);
+            json_array_append_new(
+                out, json_pack("{s:s, s:s}", "action", k->actions[i], "label", str(a, "label")));
+        }
     return out;
 }
 
@@ -742,14 +791,15 @@ wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_reco
                          const char *action, const char *note, const json_t *attachments,
                          wg_why *why)
 {
-    const json_t *a = find_named(json_object_get(k->spec, "actions"), "action", action);
-    if (!a)
+    int ai = record_action_index(&k->flow, action);
+    if (ai < 0)
         return wg_fail(why, WG_ERR_NOT_FOUND, "action", "%s has no action %s", k->code, action);
-    if (!from_ok(a, r->status))
-        return wg_fail(why, WG_ERR_CONFLICT, "action", "%s is not allowed when the entry is %s",
-                       action, pair_label(json_object_get(k->spec, "states"), r->status));
-    if (!may(env->who, a, r))
-        return wg_fail(why, WG_ERR_FORBIDDEN, "action", "your roles may not %s here", action);
+    record_asker who = asker(env->who, r);
+    int state = record_state_index(&k->flow, r->status);
+    int step = record_step_find(&k->flow, state, ai, &who);
+    if (step < 0)
+        return record_refuse(&k->flow, state, ai, &who,
+                             pair_label(json_object_get(k->spec, "states"), r->status), why);
     if (note && strlen(note) > 1000)
         return wg_fail(why, WG_ERR_INVALID, "note", "'note' has at most 1000 bytes");
     wg_err e = attachments ? attach_check_list(env->s, attachments, why) : WG_OK;
@@ -757,7 +807,7 @@ wg_err ledger_record_act(const ledger_env *env, const ledger_kind *k, store_reco
         return e;
     char from[32];
     snprintf(from, sizeof(from), "%s", r->status);
-    const char *to = json_string_value(json_object_get(a, "to"));
+    const char *to = k->steps[step].to == RECORD_SAME ? NULL : k->states[k->steps[step].to];
     if (to) {
         snprintf(r->status, sizeof(r->status), "%s", to);
         bool done = is_done(k, to);

@@ -13,7 +13,9 @@
  *   fields      [{name [a-z_0-9]{1,31}, label, type, required?, max?, min?,
  *                 multiple? (person), values? (enum: [[code, label], ...])}]
  *               type: text number money area date enum person org place grid bool
- *   deadline    {field?: a date field, days?: N after creation}
+ *   deadline    {field?: a date field, days?: N calendar days after creation,
+ *                limit?: "30m" | "4h" | "3d" of working time after creation,
+ *                counted on the working calendar as cases' steps are}
  *   states      [[code, label], ...]; initial: a state; done: [states]
  *   actions     [{action, label, from: [states], to: state | null, roles}]
  *               to null: the entry stays where it is (an inspection round, a
@@ -59,6 +61,7 @@ typedef struct {
     const actor *who;
     int64_t now;
     int utc_offset_min;
+    const struct calendar *cal; /* for deadlines in working time; NULL: none */
 } ledger_env;
 
 /* New entry from {"grid", "owner_unit"?, "owner_person"?, "fields": {...},

@@ -12,6 +12,7 @@
 #include "core/catalogue.h"
 #include "core/kpi.h"
 #include "core/locator.h"
+#include "core/record.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -399,20 +400,14 @@ wg_err h_case_get(http_req *r)
     return e ? e : reply_case(r, 200, &c, NULL);
 }
 
-static wg_err add_event(void *ctx, const store_case_event *ev)
+static wg_err add_event(void *ctx, const store_event *ev)
 {
     http_req *r = ((void **)ctx)[0];
     json_t *items = ((void **)ctx)[1];
-    char at[CAL_ISO_CAP] = "";
-    calendar_format_iso(ev->at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
-    json_error_t je;
-    json_t *data = json_loads(ev->data, 0, &je);
-    json_array_append_new(items,
-                          json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
-                                    (json_int_t)ev->id, "at", at, "actor", ev->actor, "action",
-                                    ev->action, "from", ev->from_status, "to", ev->to_status,
-                                    "note", ev->note, "data", data ? data : json_object()));
-    return WG_OK;
+    return json_array_append_new(items,
+                                 record_event_json(ev, calendar_utc_offset(req_calendar(r))))
+               ? WG_ERR_NOMEM
+               : WG_OK;
 }
 
 /* GET /api/cases/{id}/history */

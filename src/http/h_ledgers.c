@@ -5,6 +5,7 @@
 #include "core/calendar.h"
 #include "core/ledger_xlsx.h"
 #include "core/ledgers.h"
+#include "core/record.h"
 #include "http/handlers.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -21,7 +22,8 @@ static ledger_env env_of(http_req *r)
                         .v = req_vault(r),
                         .who = REQ_WHO(r),
                         .now = (int64_t)time(NULL),
-                        .utc_offset_min = calendar_utc_offset(req_calendar(r))};
+                        .utc_offset_min = calendar_utc_offset(req_calendar(r)),
+                        .cal = req_calendar(r)};
 }
 
 /* The kind named in the path, parsed; the caller frees it. */
@@ -296,19 +298,12 @@ wg_err h_ledger_record_act(http_req *r)
     return e;
 }
 
-static wg_err add_event(void *ctx, const store_record_event *ev)
+static wg_err add_event(void *ctx, const store_event *ev)
 {
     http_req *r = ((void **)ctx)[0];
     json_t *items = ((void **)ctx)[1];
-    char at[CAL_ISO_CAP] = "";
-    calendar_format_iso(ev->at, calendar_utc_offset(req_calendar(r)), at, sizeof(at));
-    json_error_t je;
-    json_t *data = json_loads(ev->data, 0, &je);
-    return json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id",
-                                                  (json_int_t)ev->id, "at", at, "actor", ev->actor,
-                                                  "action", ev->action, "from", ev->from_status,
-                                                  "to", ev->to_status, "note", ev->note, "data",
-                                                  data ? data : json_object()))
+    return json_array_append_new(items,
+                                 record_event_json(ev, calendar_utc_offset(req_calendar(r))))
                ? WG_ERR_NOMEM
                : WG_OK;
 }

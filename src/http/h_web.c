@@ -157,8 +157,8 @@ static web_file *cache_find(const char *key)
 static bool same_file(const web_file *f, const char *disk)
 {
     struct stat st;
-    return stat(disk, &st) == 0 && st.st_size == f->size &&
-           st.st_mtim.tv_sec == f->mtime.tv_sec && st.st_mtim.tv_nsec == f->mtime.tv_nsec;
+    return stat(disk, &st) == 0 && st.st_size == f->size && st.st_mtim.tv_sec == f->mtime.tv_sec &&
+           st.st_mtim.tv_nsec == f->mtime.tv_nsec;
 }
 
 static void file_free(web_file *f)

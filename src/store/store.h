@@ -311,14 +311,16 @@ typedef struct {
     int64_t updated_at;
 } store_case;
 
+/* One row of an append-only history: a case's (case_history) or a
+ * ledger entry's (record_history). */
 typedef struct {
-    int64_t id, case_id, at;
+    int64_t id, record_id, at; /* record_id: the case or the entry */
     char actor[STORE_LOGIN_MAX];
-    char action[24];
-    char from_status[16], to_status[16];
+    char action[32];
+    char from_status[32], to_status[32];
     char note[1024];
-    char data[2048]; /* JSON */
-} store_case_event;
+    char data[4096]; /* JSON */
+} store_event;
 
 wg_err store_case_insert(store *s, store_case *c); /* sets c->id */
 wg_err store_case_get(store *s, int64_t id, store_case *out);
@@ -326,9 +328,9 @@ wg_err store_case_get(store *s, int64_t id, store_case *out);
  * WG_ERR_PRECONDITION. */
 wg_err store_case_update(store *s, store_case *c);
 wg_err store_case_by_key(store *s, const char *idempotency_key, int64_t *id);
-wg_err store_case_event_add(store *s, store_case_event *ev);
+wg_err store_case_event_add(store *s, store_event *ev);
 wg_err store_case_events(store *s, int64_t case_id,
-                         wg_err (*cb)(void *ctx, const store_case_event *ev), void *ctx);
+                         wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
 /* Open cases of a category reported since `since` whose point lies in the
  * box [lon0, lon1] x [lat0, lat1]. */
 wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
@@ -463,17 +465,9 @@ typedef struct {
 wg_err store_record_list(store *s, const store_record_filter *f,
                          wg_err (*cb)(void *ctx, const store_record *r), void *ctx);
 
-typedef struct {
-    int64_t id, record_id, at;
-    char actor[STORE_LOGIN_MAX];
-    char action[32];
-    char from_status[32], to_status[32];
-    char note[1024];
-    char data[4096];
-} store_record_event;
-wg_err store_record_event_add(store *s, store_record_event *ev);
+wg_err store_record_event_add(store *s, store_event *ev);
 wg_err store_record_events(store *s, int64_t record_id,
-                           wg_err (*cb)(void *ctx, const store_record_event *ev), void *ctx);
+                           wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
 
 /* One KPI over the entries of a kind created in [from, to) within a grid
  * subtree: how many match (*count) and the sum of a numeric field over

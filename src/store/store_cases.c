@@ -203,12 +203,12 @@ wg_err store_case_by_key(store *s, const char *key, int64_t *id)
     return rc == SQLITE_ROW ? WG_OK : rc == SQLITE_DONE ? WG_ERR_NOT_FOUND : store_map_rc(rc);
 }
 
-wg_err store_case_event_add(store *s, store_case_event *ev)
+wg_err store_case_event_add(store *s, store_event *ev)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
     if (!st)
         return WG_ERR_STORE;
-    sqlite3_bind_int64(st, 1, ev->case_id);
+    sqlite3_bind_int64(st, 1, ev->record_id);
     sqlite3_bind_int64(st, 2, ev->at);
     const char *t[] = {ev->actor,     ev->action, ev->from_status,
                        ev->to_status, ev->note,   ev->data[0] ? ev->data : "{}"};
@@ -220,11 +220,11 @@ wg_err store_case_event_add(store *s, store_case_event *ev)
     return e;
 }
 
-static void read_event(sqlite3_stmt *st, store_case_event *ev)
+static void read_event(sqlite3_stmt *st, store_event *ev)
 {
     memset(ev, 0, sizeof(*ev));
     ev->id = sqlite3_column_int64(st, 0);
-    ev->case_id = sqlite3_column_int64(st, 1);
+    ev->record_id = sqlite3_column_int64(st, 1);
     ev->at = sqlite3_column_int64(st, 2);
     stmt_col_text(st, 3, ev->actor, sizeof(ev->actor));
     stmt_col_text(st, 4, ev->action, sizeof(ev->action));
@@ -234,10 +234,10 @@ static void read_event(sqlite3_stmt *st, store_case_event *ev)
     stmt_col_text(st, 8, ev->data, sizeof(ev->data));
 }
 
-STORE_EACH(event, store_case_event, read_event)
+STORE_EACH(event, store_event, read_event)
 
 wg_err store_case_events(store *s, int64_t case_id,
-                         wg_err (*cb)(void *ctx, const store_case_event *ev), void *ctx)
+                         wg_err (*cb)(void *ctx, const store_event *ev), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_EVENTS);
     if (!st)

@@ -206,7 +206,7 @@ wg_err store_record_list(store *s, const store_record_filter *f,
     return stmt_each(st, record_row, &(record_each){cb, ctx});
 }
 
-static void read_event(sqlite3_stmt *st, store_record_event *ev)
+static void read_event(sqlite3_stmt *st, store_event *ev)
 {
     memset(ev, 0, sizeof(*ev));
     ev->id = sqlite3_column_int64(st, 0);
@@ -220,9 +220,9 @@ static void read_event(sqlite3_stmt *st, store_record_event *ev)
     stmt_col_text(st, 8, ev->data, sizeof(ev->data));
 }
 
-STORE_EACH(event, store_record_event, read_event)
+STORE_EACH(event, store_event, read_event)
 
-wg_err store_record_event_add(store *s, store_record_event *ev)
+wg_err store_record_event_add(store *s, store_event *ev)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_EVENT_ADD);
     if (!st)
@@ -240,7 +240,7 @@ wg_err store_record_event_add(store *s, store_record_event *ev)
 }
 
 wg_err store_record_events(store *s, int64_t record_id,
-                           wg_err (*cb)(void *ctx, const store_record_event *ev), void *ctx)
+                           wg_err (*cb)(void *ctx, const store_event *ev), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_EVENTS);
     if (!st)

@@ -175,7 +175,12 @@ test('SIGTERM lets an in-flight request finish before the server exits', async (
   // A login with the real argon2id cost takes a noticeable while.
   const srv = await startServer({ env: { WANGGE_PASSWORD_MEMLIMIT: '64M' } });
   const pending = req(srv, 'POST', '/api/login', { body: { login: 'admin', password: 'wrong-but-slow' } });
-  await new Promise((r) => setTimeout(r, 30));
+  // wait until the server holds it (on a loaded machine 30 ms may not do)
+  for (let i = 0; i < 200; i++) {
+    const m = await req(srv, 'GET', '/metrics');
+    if (Number(m.text.match(/^wangge_http_requests_in_flight (\d+)/m)?.[1] ?? 0) >= 2) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
   const t0 = Date.now();
   const stopped = srv.stop('SIGTERM');
   const r = await pending;

@@ -80,7 +80,8 @@ test('demo adds departments and one account per role, once; each can log in', as
   try {
     const db = path.join(dir, 'd.db');
     assert.equal(cli(['init', '--db', db], { env }).status, 0);
-    let r = cli(['demo', '--db', db], { env });
+    // the whole demo (divisions, grids, cases, ledgers): slow under ASan on a busy machine
+    let r = cli(['demo', '--db', db], { env, timeout: 300000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /10 department\(s\), 31 categories and 9 account\(s\) added/);
     const pw = r.stdout.match(/password (\S+)\):/)[1];

@@ -327,10 +327,10 @@ static void mask_list(unsigned mask, char *out, size_t cap)
 
 typedef struct {
     int n;
-    store_case_event ev[48];
+    store_event ev[48];
 } events;
 
-static wg_err add_event(void *ctx, const store_case_event *ev)
+static wg_err add_event(void *ctx, const store_event *ev)
 {
     events *e = ctx;
     if (e->n < (int)(sizeof(e->ev) / sizeof(e->ev[0])))
@@ -347,15 +347,15 @@ static events *history_of(fixture *f, int64_t id)
     return e;
 }
 
-static void expect_event(const store_case_event *ev, int64_t id, int64_t at,
+static void expect_event(const store_event *ev, int64_t id, int64_t at,
                          const char *actor_login, const char *action, const char *from,
                          const char *to)
 {
-    if (ev->case_id != id || ev->at != at || strcmp(ev->actor, actor_login) != 0 ||
+    if (ev->record_id != id || ev->at != at || strcmp(ev->actor, actor_login) != 0 ||
         strcmp(ev->action, action) != 0 || strcmp(ev->from_status, from) != 0 ||
         strcmp(ev->to_status, to) != 0)
         fail_msg("history: case %lld at %lld %s %s %s->%s; want case %lld at %lld %s %s %s->%s",
-                 (long long)ev->case_id, (long long)ev->at, ev->actor, ev->action, ev->from_status,
+                 (long long)ev->record_id, (long long)ev->at, ev->actor, ev->action, ev->from_status,
                  ev->to_status, (long long)id, (long long)at, actor_login, action, from, to);
 }
 
@@ -364,7 +364,7 @@ static json_t *last_data(fixture *f, int64_t id, const char *action)
 {
     events *e = history_of(f, id);
     assert_true(e->n > 0);
-    const store_case_event *ev = &e->ev[e->n - 1];
+    const store_event *ev = &e->ev[e->n - 1];
     if (strcmp(ev->action, action) != 0)
         fail_msg("last history row is %s, want %s", ev->action, action);
     json_error_t je;

@@ -222,13 +222,13 @@ static case_list all_cases(fixture *f)
 
 typedef struct {
     int n;
-    char first[24];
+    char first[32];
     int64_t prev_at;
     bool ordered, in_span;
     bool returned, extended, whistle_late, whistle_on_time, whistle_rated;
 } history;
 
-static wg_err add_event(void *ctx, const store_case_event *ev)
+static wg_err add_event(void *ctx, const store_event *ev)
 {
     history *h = ctx;
     if (h->n++ == 0)
