@@ -189,6 +189,22 @@ test('a new kind by data alone: declared, entered, acted on, counted', async () 
   assert.deepEqual([k.events.value, k.planted.value, k.trees.value, k.rate.display], [2, 1, 50, '50.0%']);
   const list = await req(srv, 'GET', '/api/ledgers', { token: tok.member });
   assert.ok(list.json.items.some((x) => x.code === 'tree_planting'));
+
+  // the same machinery as cases: a deadline in working time, a refusal that lists what is allowed
+  assertError(await put({ ...spec, deadline: { limit: '4x' } }), 422, 'invalid', 'deadline');
+  assert.equal((await put({ ...spec, deadline: { limit: '1d' } })).status, 200);
+  const e = await req(srv, 'POST', '/api/ledgers/tree_planting/records', { token: tok.member, body: { grid: MEMBER_GRID, fields: { site: '汝河公园' } } });
+  assert.equal(e.status, 201, e.text);
+  const due = Date.parse(e.json.due_at), made = Date.parse(e.json.created_at);
+  // one working day: at least 8.5 working hours later, at most past a long holiday
+  assert.ok(due - made >= 7 * 3600e3 && due - made <= 12 * 86400e3, `${e.json.created_at} -> ${e.json.due_at}`);
+  const local = new Date(due + 8 * 3600e3);
+  assert.ok(local.getUTCDay() >= 1 && local.getUTCDay() <= 5, 'due on a weekday');
+  const hm = local.getUTCHours() * 60 + local.getUTCMinutes();
+  assert.ok((hm >= 8 * 60 + 30 && hm <= 12 * 60) || (hm >= 13 * 60 + 30 && hm <= 18 * 60), `due in working hours: ${e.json.due_at}`);
+  const staffTry = await req(srv, 'POST', `/api/ledgers/tree_planting/records/${e.json.id}/actions/plant`, { token: tok.chief, body: {} });
+  assertError(staffTry, 403, 'forbidden', 'action');
+  assert.match(staffTry.json.error.message, /'plant' is not allowed on a 计划 entry for you; allowed: none/);
 });
 
 test('a ledger exports as a real .xlsx with Chinese headers and no personal data in clear', async () => {
