@@ -73,7 +73,24 @@ async function act(page, id, label, { note, file, form } = {}) {
   await page.locator('.actions-bar, .hint').first().waitFor();
 }
 
+// The dashboard's case KPI cards, as the leader's page shows them.
+async function dashboardKpis(page) {
+  await page.goto(`${env.srv.url}/#/home`);
+  await page.goto(`${env.srv.url}/#/dashboard`);
+  const get = async (key) => {
+    const v = page.locator(`[data-part="cases"] [data-kpi="${key}"] .value`);
+    await v.filter({ hasText: /\d/ }).waitFor();
+    return Number((await v.textContent()).replace(/[^\d.]/g, ''));
+  };
+  return { reported: await get('reported'), closed: await get('closed') };
+}
+
 test('the closed loop, step by step, each by its role', async () => {
+  const leader = await newPage(env);
+  await login(leader, env, 'leader');
+  await leader.locator('[data-tile]').first().waitFor();
+  const kpiBefore = await dashboardKpis(leader);
+
   // 1. a grid member reports by clicking the map
   const member = await newPage(env);
   await login(member, env, 'member');
@@ -143,7 +160,12 @@ test('the closed loop, step by step, each by its role', async () => {
   await staff.waitForFunction(() => [...document.querySelectorAll('.timeline img')].every((i) => i.complete && i.naturalWidth === 2));
   await shot(staff, 'case-closed');
 
-  for (const p of [member, staff, dept]) assert.deepEqual(p.problems, []);
+  // the dashboard reflects it: one more reported, one more closed
+  const kpiAfter = await dashboardKpis(leader);
+  assert.deepEqual(kpiAfter, { reported: kpiBefore.reported + 1, closed: kpiBefore.closed + 1 });
+  await shot(leader, 'dashboard-after-loop');
+
+  for (const p of [member, staff, dept, leader]) assert.deepEqual(p.problems, []);
 });
 
 test('an action no longer allowed: the server says why and the page reloads', async () => {
@@ -237,5 +259,29 @@ test('English switch, the map and the login error', async () => {
   await shot(page, 'map-leader-en');
   await page.locator('#lang-toggle').click();
   await page.locator('#nav').getByRole('link', { name: '网格地图' }).waitFor();
+  assert.deepEqual(page.problems, []);
+});
+
+test('keyboard only: report by choosing the grid from a list', async () => {
+  const page = await newPage(env);
+  await login(page, env, 'staff');
+  await page.locator('[data-tile]').first().waitFor();
+  await page.goto(`${env.srv.url}/#/report`);
+  const grid = page.getByLabel('或选择所在网格');
+  await grid.locator('option').nth(1).waitFor({ state: 'attached' });
+  const code = await grid.locator('option').nth(1).getAttribute('value');
+  await grid.focus();
+  await grid.selectOption(code);
+  await page.getByLabel('大类').selectOption('街面秩序');
+  await page.getByLabel('小类').selectOption('E0504');
+  await page.getByLabel('问题描述').fill('键盘上报：电动车乱停');
+  await page.getByLabel('问题描述').press('Tab');
+  await page.getByRole('button', { name: '提交' }).focus();
+  await page.keyboard.press('Enter');
+  const done = page.getByRole('status').filter({ hasText: '已上报' });
+  await done.waitFor();
+  const id = Number((await done.locator('h2').textContent()).match(/#(\d+)/)[1]);
+  const c = await page.evaluate(async (i) => (await fetch(`/api/cases/${i}`)).json(), id);
+  assert.equal(c.grid.code, code);
   assert.deepEqual(page.problems, []);
 });

@@ -35,11 +35,20 @@ export async function render(root, params, ctx) {
   const mapEl = h('div.map.report-map', { role: 'application', 'aria-label': t('report_where') });
   let point = null;
   let pin = null;
+  // Without a map tap (keyboard, screen reader): pick the grid from a list.
+  const gridPick = h('select', { name: 'grid' }, h('option', { value: '' }, '—'));
 
   const deep = (ctx.scope || '').length >= 16; // a grid member sees micro-grids
   const kit = gridMap(mapEl, { hide: deep ? ['dedicated'] : ['micro', 'dedicated'] });
+  gridPick.addEventListener('change', () => {
+    if (!gridPick.value) return;
+    point = null;
+    if (pin) pin.remove();
+    where.textContent = `${t('located_in')}：${gridPick.selectedOptions[0].textContent}`;
+  });
   async function choose(lat, lon) {
     point = { lat, lon };
+    gridPick.value = '';
     if (pin) pin.remove();
     pin = window.L.marker([lat, lon], { title: t('report_point'), keyboard: false }).addTo(kit.map);
     where.textContent = `${t('report_point')}：${lon.toFixed(6)}, ${lat.toFixed(6)}`;
@@ -51,10 +60,7 @@ export async function render(root, params, ctx) {
       where.textContent = e.message; // outside every grid: the server says so
     }
   }
-  if (kit) {
-    kit.map.on('click', (e) => choose(e.latlng.lat, e.latlng.lng));
-    kit.loadScope(ctx.scope).catch(showError);
-  }
+  if (kit) kit.map.on('click', (e) => choose(e.latlng.lat, e.latlng.lng));
   const here = h('button', {
     type: 'button',
     onclick: () => {
@@ -74,7 +80,7 @@ export async function render(root, params, ctx) {
     onsubmit: async (e) => {
       e.preventDefault();
       alert.clear();
-      if (!point) {
+      if (!point && !gridPick.value) {
         alert.show(t('report_no_point'));
         return;
       }
@@ -83,7 +89,8 @@ export async function render(root, params, ctx) {
       try {
         const shas = await upload(photos.files);
         const body = {
-          category: category.value, lon: point.lon, lat: point.lat, description: description.value.trim(),
+          category: category.value, ...(point ? { lon: point.lon, lat: point.lat } : { grid: gridPick.value }),
+          description: description.value.trim(),
           address: address.value.trim() || undefined, urgency: urgency.value,
           attachments: shas.length ? shas : undefined,
         };
@@ -121,8 +128,18 @@ export async function render(root, params, ctx) {
 
   mount(root, pageHeader(t('report_title')),
     h('div.cols',
-      h('div.stack', h('div.row', h('strong', t('report_where')), here), mapEl, where),
+      h('div.stack', h('div.row', h('strong', t('report_where')), here), mapEl, where,
+        field(t('report_pick_grid'), gridPick)),
       h('div.stack', form, result)));
+  if (kit) {
+    // the grids (after the map is in the page: Leaflet needs its size)
+    const fc = await kit.loadScope(ctx.scope).catch(showError);
+    const feats = fc ? fc.features.filter((f) => f.properties.code.startsWith(ctx.scope || '')) : [];
+    const deepest = ['micro', 'l3', 'l2', 'l1'].find((lv) => feats.some((f) => f.properties.level === lv));
+    for (const f of feats.filter((x) => x.properties.level === deepest)) {
+      gridPick.append(h('option', { value: f.properties.code }, f.properties.name));
+    }
+  }
   if (navigator.permissions) {
     // A phone that already allowed its location: use it without a tap.
     navigator.permissions.query({ name: 'geolocation' }).then((s) => {
