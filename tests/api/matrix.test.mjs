@@ -92,7 +92,7 @@ const MATRIX = [
   { route: 'POST /api/indicators/{code}/values', allow: ['admin', 'leader'], path: '/api/indicators/nothing/values', body: () => ({ period: '2023-01', value: 1 }) },
   { route: 'GET /api/indicators/{code}/values/{period}', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'], path: '/api/indicators/tax/values/2023-01' },
   { route: 'GET /api/reports/summary', allow: ['admin', 'leader', 'community_staff', 'grid_chief', 'auditor'], path: '/api/reports/summary?grid=4101020080040101' },
-  { route: 'GET /api/departments', allow: STAFF },
+  { route: 'GET /api/departments', allow: [...STAFF, 'auditor'] },
   { route: 'POST /api/departments', allow: ['admin'], body: (r) => ({ code: `m-${r.replace(/_/g, '-')}`, name: 'x' }) },
 ];
 

@@ -49,6 +49,7 @@ static const bool expect[ROLE_COUNT][PERM_COUNT] = {
     [ROLE_DEPARTMENT_STAFF] = {STAFF, [PERM_CASES_HANDLE] = true},
     [ROLE_CITIZEN] = {BASE, REPORT},
     [ROLE_AUDITOR] = {BASE, [PERM_AUDIT_READ] = true, [PERM_GRIDS_READ] = true,
+                      [PERM_DEPTS_READ] = true,
                       [PERM_STATS_READ] = true, [PERM_LEDGERS_READ] = true},
 };
 #undef LEDGERS
@@ -243,10 +244,11 @@ static void test_can_in_grid(void **state)
     assert_false(actor_can_in_grid(&adm, PERM_AUDIT_READ, "410102")); /* not held */
     assert_false(actor_can_in_grid(&adm, PERM_DEPTS_READ, NULL));
 
-    /* Auditor: scope 'all' but no departments read. */
+    /* Auditor: scope 'all', reads departments, writes nothing. */
     actor aud = one(2, ROLE_AUDITOR, SCOPE_ALL, "");
     assert_true(actor_can_in_grid(&aud, PERM_AUDIT_READ, "410102"));
-    assert_false(actor_can_in_grid(&aud, PERM_DEPTS_READ, "410102"));
+    assert_true(actor_can_in_grid(&aud, PERM_DEPTS_READ, "410102"));
+    assert_false(actor_can_in_grid(&aud, PERM_DEPTS_WRITE, "410102"));
 
     /* Grid scope: the subtree only. */
     actor gm = one(3, ROLE_GRID_MEMBER, SCOPE_GRID, "410102001");
