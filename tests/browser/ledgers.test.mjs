@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startConsole, newPage, login as consoleLogin, shot, PHONE, SHOTS, DEMO_PASSWORD } from './lib.mjs';
+import { startConsole, newPage, login, shot, unlabelled, skippedHeadings, PHONE, SHOTS, DEMO_PASSWORD } from './lib.mjs';
 import { req, login as apiLogin } from '../api/lib.mjs';
 
 let env;
@@ -23,22 +23,6 @@ after(async () => {
   await env?.stop();
 });
 
-// Log in and wait for the home page: main.js renders a route that was
-// still loading over a later one (see the report), so a test moves on
-// only once home is drawn.
-async function login(page, e, name) {
-  await consoleLogin(page, e, name);
-  await page.locator('main .tiles').waitFor();
-}
-
-// Form controls in <main> without a label (there should be none), and
-// headings that skip a level.
-const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
-  .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.name || el.outerHTML));
-const skippedHeadings = (page) => page.evaluate(() => {
-  const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map((x) => Number(x.tagName[1]));
-  return levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1);
-});
 
 const api = async (p) => {
   const r = await req(env.srv, 'GET', p, { token });

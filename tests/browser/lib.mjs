@@ -61,7 +61,17 @@ export async function login(page, env, loginName, password = DEMO_PASSWORD) {
   await page.getByLabel(/密码|Password/).fill(password);
   await page.getByRole('button', { name: /^(登录|Log in)$/ }).click();
   await page.locator('#logout').waitFor();
+  await page.locator('main .tiles').waitFor(); // home is drawn: the next goto starts clean
 }
+
+// Form controls in <main> without a label (there should be none), and
+// headings that skip a level.
+export const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.name || el.outerHTML));
+export const skippedHeadings = (page) => page.evaluate(() => {
+  const levels = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map((x) => Number(x.tagName[1]));
+  return levels.filter((l, i) => i > 0 && l > levels[i - 1] + 1);
+});
 
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -32,7 +32,7 @@ test('every word in both languages, none defined twice', async () => {
   // every t('key') the pages use exists
   const all = new Set([...base.zh, ...Object.keys(extra.zh)]);
   const dir = path.resolve('web/js');
-  const files = ['main.js', 'ui.js', ...['home', 'map', 'mapkit', 'cases', 'case', 'report', 'dashboard', 'ledgers', 'ledger_entry', 'queues'].map((p) => `pages/${p}.js`)];
+  const files = ['main.js', 'ui.js', 'names.js', ...['home', 'map', 'mapkit', 'cases', 'case', 'report', 'dashboard', 'ledgers', 'ledger_entry', 'queues'].map((p) => `pages/${p}.js`)];
   for (const f of files) {
     const src = readFileSync(path.join(dir, f), 'utf8');
     for (const m of src.matchAll(/\bt\('([a-z0-9_]+)'\)/g)) assert.ok(all.has(m[1]), `${f}: t('${m[1]}') has no word`);

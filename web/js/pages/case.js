@@ -7,6 +7,7 @@
 import { get, post, upload } from '../api.js';
 import { pick, t, t2 } from '../i18n.js';
 import { alertBox, field, fmtTime, h, mount, pageHeader, select, showError, statusBadge, toast } from '../ui.js';
+import { departmentNames, gridIndex, gridName } from '../names.js';
 import { gridMap } from './mapkit.js';
 
 const REASONS = ['cannot_solve_alone', 'lacks_enforcement_power', 'emergency'];
@@ -58,12 +59,15 @@ export async function render(root, params, ctx) {
     [kase, events, depts] = await Promise.all([
       get(`/api/cases/${id}`),
       get(`/api/cases/${id}/history`),
-      ctx.can('departments.read') ? get('/api/departments').then((r) => r.items) : Promise.resolve([]),
+      ctx.can('departments.read')
+        ? departmentNames().then((m) => [...m].map(([code, name]) => ({ code, name })))
+        : Promise.resolve([]),
     ]);
   } catch (e) {
     mount(root, pageHeader(`${t('case_title')} #${id}`), h('div.alert', { role: 'alert' }, e.message));
     return;
   }
+  const grids = ctx.can('grids.read') ? await gridIndex() : new Map();
   const deptName = (code) => depts.find((d) => d.code === code)?.name || code || '—';
   const actionArea = h('div.action-form', { hidden: true });
   // One note and photos for the actions that need nothing else: their
@@ -132,7 +136,7 @@ export async function render(root, params, ctx) {
     h('dt', t('col_category')), h('dd', `${pick(kase.category, 'name')} (${kase.category.code})`),
     h('dt', t('col_description')), h('dd', kase.description),
     h('dt', t('address')), h('dd', kase.address || '—'),
-    h('dt', t('col_grid')), h('dd', kase.grid?.code || '—'),
+    h('dt', t('col_grid')), h('dd', gridName(grids, kase.grid?.code) || '—'),
     h('dt', t('col_department')), h('dd', deptName(kase.department)),
     h('dt', t('source')), h('dd', t2('src_', kase.source)),
     h('dt', t('reporter')), h('dd', kase.reporter?.login || kase.reporter?.name || '—'),

@@ -4,12 +4,22 @@
 import { get, qs } from '../api.js';
 import { pick, t, t2 } from '../i18n.js';
 import { field, fmtTime, h, mount, pageHeader, select, showError, statusBadge, table } from '../ui.js';
+import { departmentNames, gridIndex, gridName } from '../names.js';
 import { queues } from './queues.js';
 
 const STATUSES = ['reported', 'filed', 'dispatched', 'acknowledged', 'handling', 'fed_back', 'verified',
   'closed', 'not_filed', 'merged', 'deferred'];
 
-export function caseRows(ctx, rows, target) {
+// Names of grids and departments for the list, as far as the actor may read them.
+export async function caseNames(ctx) {
+  const [grids, depts] = await Promise.all([
+    ctx.can('grids.read') ? gridIndex() : new Map(),
+    ctx.can('departments.read') ? departmentNames() : new Map(),
+  ]);
+  return { grids, depts };
+}
+
+export function caseRows(ctx, rows, names = { grids: new Map(), depts: new Map() }) {
   const cols = [
     { label: t('col_id'), cell: (c) => h('a', { href: `#/cases/${c.id}` }, `#${c.id}`) },
     { label: t('col_category'), cell: (c) => pick(c.category, 'name') },
@@ -19,8 +29,8 @@ export function caseRows(ctx, rows, target) {
         c.urgency === 'urgent' ? [' ', h('span.badge.urgent', t('urgent'))] : null],
     },
     { label: t('col_description'), cell: (c) => c.description, cls: 'desc' },
-    { label: t('col_grid'), cell: (c) => c.grid?.code || '', cls: 'wide' },
-    { label: t('col_department'), cell: (c) => c.department || '', cls: 'wide' },
+    { label: t('col_grid'), cell: (c) => gridName(names.grids, c.grid?.code), cls: 'wide' },
+    { label: t('col_department'), cell: (c) => names.depts.get(c.department) || c.department || '', cls: 'wide' },
     { label: t('col_reported'), cell: (c) => fmtTime(c.times?.reported_at), cls: 'wide' },
     { label: t('col_due'), cell: (c) => (c.due?.at ? `${t2('step_', c.due.step)} ${fmtTime(c.due.at)}` : ''), cls: 'wide' },
   ];
@@ -69,11 +79,12 @@ export async function render(root, params, ctx) {
   if (text.value.trim()) query.q = text.value.trim();
   if (params.query.get('grid')) query.grid = params.query.get('grid');
   let rows = [];
+  const names = await caseNames(ctx);
   async function page(before) {
     try {
       const r = await get(`/api/cases${qs({ ...query, before })}`);
       rows = rows.concat(r.items);
-      mount(list, caseRows(ctx, rows));
+      mount(list, caseRows(ctx, rows, names));
       more.hidden = !r.next;
       more.onclick = () => page(r.next);
     } catch (e) {

@@ -11,7 +11,7 @@
 import { download, get, qs } from '../api.js';
 import { pick, t } from '../i18n.js';
 import { field, fmtDate, fmtNum, fmtPct, fmtTime, h, loading, mount, pageHeader, select, showError, statusBadge, table } from '../ui.js';
-import { departmentNames, gridIndex, gridName } from './ledgers.js';
+import { departmentNames, gridIndex, gridName } from '../names.js';
 
 const OPEN = 'reported,filed,dispatched,acknowledged,handling,fed_back,verified';
 const GROUPS = ['all', 'grid', 'grid_l3', 'micro', 'department', 'category', 'member'];

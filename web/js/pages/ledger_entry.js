@@ -7,8 +7,9 @@
 import { ApiError, get, post, put } from '../api.js';
 import { t } from '../i18n.js';
 import { alertBox, field, fmtTime, h, loading, mount, pageHeader, toast } from '../ui.js';
+import { gridIndex, gridName } from '../names.js';
 import {
-  control, errField, fieldText, gridIndex, gridName, hintOf, kindName, ledgerKind, pairLabel, stateBadge,
+  control, errField, fieldText, hintOf, kindName, ledgerKind, pairLabel, stateBadge,
 } from './ledgers.js';
 
 // The form that changes an entry's fields: prefilled, only what changed

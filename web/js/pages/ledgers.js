@@ -4,48 +4,14 @@
 // the kind's field declarations. Kinds are data on the server, so nothing
 // here knows a kind by name.
 //
-// Also exported for the dashboard and the entry page: the grid and
-// department names (fetched once per session) and the declaration helpers.
+// Also exported for the entry page: the declaration helpers.
 
 import { ApiError, download, get, post, qs } from '../api.js';
+import { gridIndex, gridName } from '../names.js';
 import { getLang, pick, t } from '../i18n.js';
 import {
   alertBox, field, fmtNum, fmtPct, fmtTime, h, loading, mount, pageHeader, select, showError, table, toast,
 } from '../ui.js';
-
-// ---- names, fetched once ----
-
-let gridsP = null;
-// Map grid code -> {code, name, level, parent}; empty when not allowed.
-export function gridIndex() {
-  if (!gridsP) {
-    gridsP = get('/api/grids')
-      .then((r) => new Map(r.items.map((g) => [g.code, { code: g.code, name: g.name, level: g.level, parent: g.parent }])))
-      .catch(() => {
-        gridsP = null;
-        return new Map();
-      });
-  }
-  return gridsP;
-}
-
-let deptsP = null;
-export function departmentNames() {
-  if (!deptsP) {
-    deptsP = get('/api/departments')
-      .then((r) => new Map(r.items.map((d) => [d.code, d.name])))
-      .catch(() => {
-        deptsP = null;
-        return new Map();
-      });
-  }
-  return deptsP;
-}
-
-export function gridName(grids, code) {
-  const g = grids.get(code);
-  return g ? g.name : code || '';
-}
 
 // Grids an actor may write to: those under its scope (or all).
 export function gridsInScope(grids, scope) {

@@ -7,12 +7,13 @@
 import { get, post, qs, upload } from '../api.js';
 import { pick, t } from '../i18n.js';
 import { alertBox, field, fmtTime, h, mount, pageHeader, select, showError } from '../ui.js';
+import { departmentNames } from '../names.js';
 import { gridMap } from './mapkit.js';
 
 export async function render(root, params, ctx) {
   const [cats, depts] = await Promise.all([
     get('/api/categories').then((r) => r.items),
-    ctx.can('departments.read') ? get('/api/departments').then((r) => r.items) : [],
+    ctx.can('departments.read') ? departmentNames().then((m) => [...m].map(([code, name]) => ({ code, name }))) : [],
   ]);
   const majors = [...new Set(cats.map((c) => c.major))];
   const major = select('major', majors.map((m) => [m, m]), '');
