@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 profile=${1:-run}
 pkgs=(gcc libc6-dev pkg-config meson ninja-build python3
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libcsv-dev
-      libgeos-dev libproj-dev libxlsxwriter-dev)
+      libgeos-dev libproj-dev libxlsxwriter-dev zlib1g-dev)
 case "$profile" in
     run) ;;
     check) pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk unzip) ;;

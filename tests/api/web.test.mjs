@@ -4,7 +4,7 @@
 // status lists and pending whistles; photos on a report.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, req, login, assertError, tempDir, demoDatabase, rawHttp, DEMO_PASSWORD } from './lib.mjs';
@@ -27,7 +27,7 @@ test('/ is the console: HTML, revalidated by ETag', async () => {
   assert.match(r.text, /<script src="\/app\/js\/main.js" type="module">/);
   assert.equal(r.headers.get('cache-control'), 'no-cache');
   const etag = r.headers.get('etag');
-  assert.match(etag, /^"[0-9a-f]{16}"$/);
+  assert.match(etag, /^"[0-9a-f]{16}(-gz)?"$/); // fetch takes gzip
   const again = await req(srv, 'GET', '/', { headers: { 'if-none-match': etag } });
   assert.equal(again.status, 304);
   assert.equal(again.text, '');
@@ -45,6 +45,27 @@ test('/ is the console: HTML, revalidated by ETag', async () => {
   const head = await req(srv, 'HEAD', '/app/js/main.js');
   assert.equal(head.status, 200);
   assert.equal(head.text, '');
+});
+
+test('text files go gzipped to browsers that take it, with their own ETag', async () => {
+  const file = readFileSync(path.resolve('node_modules/echarts/dist/echarts.min.js'));
+  const gz = await req(srv, 'GET', '/vendor/echarts/echarts.min.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+  assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  assert.equal(gz.headers.get('vary'), 'Accept-Encoding');
+  assert.equal(gz.text, file.toString('utf8'), 'the same bytes once unzipped');
+  const raw = await rawHttp(srv.port, 'GET /vendor/echarts/echarts.min.js HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n', { idleMs: 2000 });
+  const len = Number(raw.text.match(/content-length: (\d+)/i)[1]);
+  assert.ok(len < file.length / 2, `gzipped ${len} of ${file.length} bytes`);
+  for (const enc of ['identity', 'gzip;q=0', 'br']) {
+    const plain = await req(srv, 'GET', '/vendor/echarts/echarts.min.js', { headers: { 'accept-encoding': enc } });
+    assert.equal(plain.headers.get('content-encoding'), null, enc);
+    assert.notEqual(plain.headers.get('etag'), gz.headers.get('etag'));
+  }
+  const again = await req(srv, 'GET', '/vendor/echarts/echarts.min.js', { headers: { 'accept-encoding': 'gzip', 'if-none-match': gz.headers.get('etag') } });
+  assert.equal(again.status, 304);
+  // images and small files go as they are
+  const png = await req(srv, 'GET', '/vendor/leaflet/images/marker-icon.png', { headers: { 'accept-encoding': 'gzip' } });
+  assert.equal(png.headers.get('content-encoding'), null);
 });
 
 test('nothing outside the mounts can be named', async () => {
