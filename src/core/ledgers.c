@@ -371,6 +371,11 @@ void ledger_kind_free(ledger_kind *k)
     free(k);
 }
 
+bool ledger_kind_has_state(const ledger_kind *k, const char *code)
+{
+    return record_state_index(&k->flow, code) >= 0;
+}
+
 const char *ledger_kind_code(const ledger_kind *k)
 {
     return k->code;

@@ -45,6 +45,8 @@ wg_err ledger_kind_parse(const char *text, ledger_kind **out, wg_why *why);
 void ledger_kind_free(ledger_kind *k);
 const char *ledger_kind_code(const ledger_kind *k);
 const char *ledger_kind_name(const ledger_kind *k);
+/* Is `code` one of the kind's states? */
+bool ledger_kind_has_state(const ledger_kind *k, const char *code);
 /* The declaration (borrowed). */
 const json_t *ledger_kind_spec(const ledger_kind *k);
 

@@ -165,7 +165,7 @@ static void scope_filter(http_req *r, store_record_filter *f, const char **grids
     f->grid = req_query(r, "grid");
 }
 
-/* GET /api/ledgers/{kind}/records?status=&grid=&overdue=&before=&limit= */
+/* GET /api/ledgers/{kind}/records?status=&grid=&q=&overdue=&before=&limit= */
 wg_err h_ledger_records(http_req *r)
 {
     ledger_kind *k = NULL;
@@ -178,7 +178,13 @@ wg_err h_ledger_records(http_req *r)
     const char *v;
     int64_t n;
     bool b;
-    if ((v = req_query(r, "overdue")) && !parse_bool(v, strlen(v), &b))
+    f.text = req_query(r, "q");
+    if (f.status && !ledger_kind_has_state(k, f.status))
+        e = req_fail(r, WG_ERR_BAD_REQUEST, "status", "%s has no state '%s'", ledger_kind_code(k),
+                     f.status);
+    else if (f.text && strlen(f.text) > 200)
+        e = req_fail(r, WG_ERR_BAD_REQUEST, "q", "'q' is at most 200 bytes");
+    else if ((v = req_query(r, "overdue")) && !parse_bool(v, strlen(v), &b))
         e = req_fail(r, WG_ERR_BAD_REQUEST, "overdue", "'overdue' is true or false");
     else if (v)
         f.overdue = b;
@@ -302,8 +308,7 @@ static wg_err add_event(void *ctx, const store_event *ev)
 {
     http_req *r = ((void **)ctx)[0];
     json_t *items = ((void **)ctx)[1];
-    return json_array_append_new(items,
-                                 record_event_json(ev, calendar_utc_offset(req_calendar(r))))
+    return json_array_append_new(items, record_event_json(ev, calendar_utc_offset(req_calendar(r))))
                ? WG_ERR_NOMEM
                : WG_OK;
 }

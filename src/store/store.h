@@ -457,6 +457,8 @@ typedef struct {
     const char *const *grid_prefixes; /* else: within one of these subtrees */
     int ngrid;
     const char *status, *grid; /* filters (NULL: any) */
+    const char *text; /* in the owner unit or a text field's value (not personal
+                         fields: those are sealed); NULL: any */
     int overdue;               /* -1 any, 1 only not done and past the deadline */
     int64_t now;
     int64_t before_id; /* keyset: id < before_id; 0: from the newest */

@@ -36,6 +36,8 @@ static const char SQL_RECORD_LIST[] =
     " AND (?5 IS NULL OR (grid >= ?5 AND grid < ?5 || char(127)))"
     " AND (?6 = 0 OR (done_at IS NULL AND due_at IS NOT NULL AND due_at < ?7))"
     " AND (?8 = 0 OR id < ?8)"
+    " AND (?10 IS NULL OR instr(owner_unit, ?10) > 0 OR EXISTS (SELECT 1 FROM json_each(data) d"
+    "      WHERE d.type = 'text' AND instr(d.value, ?10) > 0))"
     " ORDER BY id DESC LIMIT ?9";
 static const char SQL_EVENT_ADD[] =
     "INSERT INTO record_history (record_id, at, actor, action, from_status, to_status, note, data)"
@@ -203,6 +205,7 @@ wg_err store_record_list(store *s, const store_record_filter *f,
     sqlite3_bind_int64(st, 7, f->now);
     sqlite3_bind_int64(st, 8, f->before_id);
     sqlite3_bind_int(st, 9, f->limit > 0 ? f->limit : 50);
+    stmt_bind_text(st, 10, f->text && *f->text ? f->text : NULL);
     return stmt_each(st, record_row, &(record_each){cb, ctx});
 }
 

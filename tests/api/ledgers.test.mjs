@@ -145,6 +145,17 @@ test('a dispute through its workflow by proper roles; 409, 403, 412, scope', asy
   assert.equal(seen.length, 201); // the seed's 199, the walk's and this one
   const overdue = await req(srv, 'GET', '/api/ledgers/dispute/records?overdue=true&limit=500', { token: tok.leader });
   assert.ok(overdue.json.items.length >= 1 && overdue.json.items.every((e) => e.overdue), 'the seed\'s open dispute is overdue');
+  // text: in text fields and the owner unit, never in sealed personal data
+  const q = (s, extra = '') => req(srv, 'GET', `/api/ledgers/dispute/records?limit=500&q=${encodeURIComponent(s)}${extra}`, { token: tok.leader });
+  const leak = await q('漏水');
+  assert.ok(leak.json.items.length > 0 && leak.json.items.every((e) => JSON.stringify(e.fields).includes('漏水')));
+  const succeeded = await q('漏水', '&status=succeeded');
+  assert.ok(succeeded.json.items.length > 0 && succeeded.json.items.every((e) => e.status === 'succeeded'));
+  assert.ok(succeeded.json.items.length < leak.json.items.length || leak.json.items.every((e) => e.status === 'succeeded'));
+  assert.equal((await q('没有这样的纠纷')).json.items.length, 0);
+  assert.equal((await q('sealed')).json.items.length, 0, 'the sealed object is not searched');
+  assertError(await req(srv, 'GET', '/api/ledgers/dispute/records?status=bogus', { token: tok.leader }), 400, 'bad_request', 'status');
+  assertError(await req(srv, 'GET', `/api/ledgers/dispute/records?q=${'x'.repeat(201)}`, { token: tok.leader }), 400, 'bad_request', 'q');
 });
 
 test('bad input is a 4xx naming the field', async () => {

@@ -86,6 +86,15 @@ test('the kinds, the dispute entries, their KPIs and the state filter', async ()
   const overdue = await api('/api/ledgers/dispute/records?overdue=true&limit=50');
   await page.waitForFunction((n) => document.querySelectorAll('table.grid-table tbody .badge.overdue').length === n, overdue.items.length);
 
+  // text search: the same rows as the API's
+  await page.getByLabel('只看超期').uncheck();
+  await page.getByLabel('搜索').fill('漏水');
+  await page.getByRole('button', { name: '筛选' }).click();
+  const leak = await api(`/api/ledgers/dispute/records?q=${encodeURIComponent('漏水')}&limit=50`);
+  assert.ok(leak.items.length > 0);
+  await page.waitForFunction((n) => document.querySelectorAll('table.grid-table tbody tr').length === n, leak.items.length);
+  assert.match(decodeURIComponent(page.url()), /q=漏水/);
+
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

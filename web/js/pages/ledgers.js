@@ -145,7 +145,7 @@ function listFields(kind) {
 
 function entryQuery(params) {
   const q = params.query;
-  return { status: q.get('status') || '', grid: q.get('grid') || '', overdue: q.get('overdue') === 'true' ? 'true' : '' };
+  return { status: q.get('status') || '', grid: q.get('grid') || '', q: q.get('q') || '', overdue: q.get('overdue') === 'true' ? 'true' : '' };
 }
 
 function setQuery(kind, query) {
@@ -215,6 +215,7 @@ async function renderKind(root, params, ctx) {
   const stateSel = select('status', [['', t('all')], ...(kind.states || [])], filter.status);
   const gridF = gridInput(grids, 'grid', filter.grid, ctx.scope);
   const overdueBox = h('input', { type: 'checkbox', name: 'overdue', checked: filter.overdue === 'true' });
+  const text = h('input', { type: 'search', name: 'q', value: filter.q, maxLength: 200 });
   const filterForm = h(
     'form.inline-form.card',
     {
@@ -225,6 +226,7 @@ async function renderKind(root, params, ctx) {
         filter.status = stateSel.value;
         filter.grid = gridF.input.value.trim();
         filter.overdue = overdueBox.checked ? 'true' : '';
+        filter.q = text.value.trim();
         setQuery(code, filter);
         loadEntries();
       },
@@ -232,6 +234,7 @@ async function renderKind(root, params, ctx) {
     field(t('state'), stateSel),
     field(t('grid'), gridF.input, t('grid_hint')),
     gridF.list,
+    field(t('search'), text),
     h('div.field', h('label', { style: 'font-weight:600;display:flex;gap:6px;align-items:center;min-height:38px' }, overdueBox, t('overdue_only'))),
     h('div.field', h('button', { type: 'submit' }, t('filter'))),
   );
