@@ -30,14 +30,18 @@ export function gridMap(el, opts = {}) {
   const map = L.map(el, { zoomSnap: 0.25, attributionControl: !!tiles, ...opts });
   if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
   el.wgMap = map; // for tests that click a given place
+  const zoomClass = () => el.classList.toggle('zoomed-in', map.getZoom() >= 16);
+  map.on('zoomend', zoomClass);
+  map.whenReady(zoomClass);
   const layers = {};
   for (const lv of LEVELS) {
     layers[lv] = L.geoJSON(null, {
       interactive: false,
       style: () => STYLE[lv],
       onEachFeature: (f, layer) => {
-        if (lv === 'l2' || lv === 'dedicated') {
-          layer.bindTooltip(f.properties.name, { permanent: lv === 'l2', direction: 'center', className: 'grid-label' });
+        // names: second-level always, third-level when zoomed in (CSS), dedicated on hover
+        if (lv === 'l2' || lv === 'l3' || lv === 'dedicated') {
+          layer.bindTooltip(f.properties.name, { permanent: lv !== 'dedicated', direction: 'center', className: `grid-label label-${lv}` });
         }
       },
     });
