@@ -85,8 +85,10 @@ struct http_req {
     json_t *err_details; /* optional, added to the error as "details";
                             freed with the request (arena_defer it) */
 
-    /* run after the write transaction commits (e.g. rebuild an index) */
+    /* run after the write transaction commits (e.g. rebuild an index, or
+     * build a reply that needs no write lock), with after_ctx */
     void (*after_commit)(http_req *r);
+    void *after_ctx;
 };
 
 /* This thread's database connection; NULL when it cannot be opened. */

@@ -51,7 +51,7 @@ static const char SQL_CASE_NEAR[] =
     " SELECT " CASE_COLS " FROM band CROSS JOIN cases INDEXED BY cases_cell"
     " WHERE category = ?1 AND cell BETWEEN r * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
     " AND r * 1000000 + CAST((?5 + 180) * 1000 AS INTEGER)"
-    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2"
+    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2 AND id < ?7"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
 
 static void read_case(sqlite3_stmt *st, store_case *c)
@@ -246,9 +246,9 @@ wg_err store_case_events(store *s, int64_t case_id,
     return stmt_each(st, event_row, &(event_each){cb, ctx});
 }
 
-wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
-                       double lon1, double lat1, wg_err (*cb)(void *ctx, const store_case *c),
-                       void *ctx)
+wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
+                       double lat0, double lon1, double lat1,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
     if (!st)
@@ -259,6 +259,7 @@ wg_err store_case_near(store *s, const char *category, int64_t since, double lon
     sqlite3_bind_double(st, 4, lat0);
     sqlite3_bind_double(st, 5, lon1);
     sqlite3_bind_double(st, 6, lat1);
+    sqlite3_bind_int64(st, 7, below);
     return stmt_each(st, case_row, &(case_each){cb, ctx});
 }
 
