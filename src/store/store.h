@@ -331,7 +331,8 @@ wg_err store_case_events(store *s, int64_t case_id,
                          wg_err (*cb)(void *ctx, const store_case_event *ev), void *ctx);
 /* Open cases of a category reported since `since`, with an id below
  * `below` (taken in before it), whose point lies in the box [lon0, lon1] x
- * [lat0, lat1]: the newest 50. */
+ * [lat0, lat1]: the newest 50, each with only its id, status, description,
+ * point and reported_at. */
 wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
                        double lat0, double lon1, double lat1,
                        wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
