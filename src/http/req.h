@@ -85,10 +85,8 @@ struct http_req {
     json_t *err_details; /* optional, added to the error as "details";
                             freed with the request (arena_defer it) */
 
-    /* run after the write transaction commits (e.g. rebuild an index, or
-     * build a reply that needs no write lock), with after_ctx */
+    /* run after the write transaction commits (e.g. rebuild an index) */
     void (*after_commit)(http_req *r);
-    void *after_ctx;
 };
 
 /* This thread's database connection; NULL when it cannot be opened. */
