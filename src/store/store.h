@@ -138,6 +138,9 @@ wg_err store_session_insert(store *s, const char *token_hash, int64_t user_id, c
                             int64_t now, int64_t expires_at, const char *addr, int64_t *id);
 wg_err store_session_get(store *s, const char *token_hash, store_session *out);
 wg_err store_session_touch(store *s, int64_t id, int64_t now);
+/* The actor generation (sql/013_actor_generation.sql): bumped by every
+ * change to accounts, roles, sessions and API keys, in any process. */
+wg_err store_actor_generation(store *s, int64_t *out);
 wg_err store_session_revoke(store *s, int64_t id);
 /* Revoke every live session of a user; *n receives how many. */
 wg_err store_sessions_revoke_user(store *s, int64_t user_id, int *n);
