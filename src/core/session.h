@@ -6,7 +6,8 @@
  * session row holding only the token's hash. Every refusal says the same
  * "wrong login or password", whether the account exists, is disabled or
  * the password is wrong. session_resolve accepts a session token or an API
- * key and loads the actor with its grants.
+ * key and loads the actor with its grants; session_resolve_cached keeps
+ * what it resolved in memory while the actor generation is unchanged.
  */
 #ifndef WG_SESSION_H
 #define WG_SESSION_H

@@ -3,7 +3,9 @@
  *
  * Connections run in WAL mode with foreign keys on and a busy timeout.
  * Statements are prepared once per connection, on first use, from the
- * table `stmt_sql` and reused (bind -> step -> reset).
+ * table `stmt_sql` and reused (bind -> step -> reset). A pool (the server)
+ * adds the writer's batches of savepoints with group commit, and a
+ * checkpointer thread (see "Checkpoints" below).
  */
 #include "store/store.h"
 #include "store/migrations.h"
