@@ -372,7 +372,8 @@ json_t *cases_possible_duplicates(store *s, const case_env *env, const store_cas
     double dlat = env->duplicate_radius_m / 110574.0;
     double dlon = env->duplicate_radius_m / (111320.0 * cos(c->lat * M_PI / 180.0));
     dup_ctx d = {c, env->duplicate_radius_m, out};
-    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s, c->lon - dlon,
+    /* Only cases taken in before c, were it run after c's commit. */
+    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s, c->id, c->lon - dlon,
                     c->lat - dlat, c->lon + dlon, c->lat + dlat, add_dup, &d);
     return out;
 }

@@ -97,8 +97,9 @@ wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *
                     const actor *who, const case_input *in, store_case *out, wg_why *why);
 
 /* Open cases of c's category within the duplicate radius, reported in the
- * duplicate window before c, as [{"id","distance_m","status","description"}]
- * (new reference; empty when c has no point). */
+ * duplicate window before c and taken in before it (a lower id: the same
+ * answer inside c's transaction or after its commit), as
+ * [{"id","distance_m","status","description"}] (new reference; empty when c has no point). */
 json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c);
 
 /* Can `who` see case c at all? (scope: grid subtree, own department or a

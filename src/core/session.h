@@ -6,7 +6,8 @@
  * session row holding only the token's hash. Every refusal says the same
  * "wrong login or password", whether the account exists, is disabled or
  * the password is wrong. session_resolve accepts a session token or an API
- * key and loads the actor with its grants.
+ * key and loads the actor with its grants; session_resolve_cached keeps
+ * what it resolved in memory while the actor generation is unchanged.
  */
 #ifndef WG_SESSION_H
 #define WG_SESSION_H
@@ -49,6 +50,22 @@ wg_err session_create(store *s, const session_policy *p, int64_t user_id, const 
  * disabled. Touches last-seen at most once a minute. */
 wg_err session_resolve(store *s, const session_policy *p, const char *token, int64_t now,
                        actor *out, char csrf[AUTH_TOKEN_MAX], wg_why *why);
+
+/* Resolved sessions and API keys kept in memory, keyed by the token's
+ * hash, each with the actor generation it was resolved at: an entry serves
+ * only while the generation is unchanged (any change to accounts, roles,
+ * sessions or keys, by any process, bumps it) and, for a session, while
+ * it has neither expired nor been idle too long, checked as ever. A hit
+ * reads one row instead of the session, the account and its roles.
+ * Thread-safe. */
+typedef struct session_cache session_cache;
+session_cache *session_cache_new(void);
+void session_cache_free(session_cache *c);
+
+/* session_resolve through the cache (c may be NULL: no cache). */
+wg_err session_resolve_cached(session_cache *c, store *s, const session_policy *p,
+                              const char *token, int64_t now, actor *out, char csrf[AUTH_TOKEN_MAX],
+                              wg_why *why);
 
 /* Create an API key for an account (in the caller's transaction); the key
  * itself is in out->token and is shown once. */

@@ -48,6 +48,7 @@ struct http_server {
     const vault *vault;
     throttle *throttle;
     session_policy policy;
+    session_cache *sessions;
     locsvc *locs;
     kpisvc *kpis;
     /* The working calendar. Replaced when holidays change; the old ones are
@@ -317,7 +318,8 @@ static wg_err check_access(http_server *s, http_req *r)
             return WG_ERR_NOMEM;
         wg_why why = {0};
         wg_err e = strlen(tok) < AUTH_TOKEN_MAX
-                       ? session_resolve(db, &s->policy, tok, (int64_t)time(NULL), a, r->csrf, &why)
+                       ? session_resolve_cached(s->sessions, db, &s->policy, tok,
+                                                (int64_t)time(NULL), a, r->csrf, &why)
                        : wg_fail(&why, WG_ERR_UNAUTHORIZED, NULL, "malformed token");
         if (e == WG_ERR_UNAUTHORIZED && rt->perm != PERM_PUBLIC)
             return need_login(r, why.msg);
@@ -688,6 +690,7 @@ static void release(http_server *s)
     locsvc_free(s->locs);
     kpisvc_free(s->kpis);
     throttle_free(s->throttle);
+    session_cache_free(s->sessions);
     metrics_free(s->m);
     web_cache_free();
     free(s->route_names);
@@ -732,8 +735,8 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                                  .memlimit = cfg->password_memlimit,
                                  .free_tries_login = (int)cfg->login_free_tries,
                                  .free_tries_addr = (int)cfg->addr_free_tries};
-    if (!(s->throttle = throttle_new()) || !(s->locs = locsvc_new()) ||
-        !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)))
+    if (!(s->throttle = throttle_new()) || !(s->sessions = session_cache_new()) ||
+        !(s->locs = locsvc_new()) || !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)))
         goto nomem;
     pthread_mutex_init(&s->cal_lock, NULL);
     pthread_mutex_init(&s->sched_lock, NULL);

@@ -138,6 +138,9 @@ wg_err store_session_insert(store *s, const char *token_hash, int64_t user_id, c
                             int64_t now, int64_t expires_at, const char *addr, int64_t *id);
 wg_err store_session_get(store *s, const char *token_hash, store_session *out);
 wg_err store_session_touch(store *s, int64_t id, int64_t now);
+/* The actor generation (sql/013_actor_generation.sql): bumped by every
+ * change to accounts, roles, sessions and API keys, in any process. */
+wg_err store_actor_generation(store *s, int64_t *out);
 wg_err store_session_revoke(store *s, int64_t id);
 /* Revoke every live session of a user; *n receives how many. */
 wg_err store_sessions_revoke_user(store *s, int64_t user_id, int *n);
@@ -331,10 +334,12 @@ wg_err store_case_by_key(store *s, const char *idempotency_key, int64_t *id);
 wg_err store_case_event_add(store *s, store_event *ev);
 wg_err store_case_events(store *s, int64_t case_id,
                          wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
-/* Open cases of a category reported since `since` whose point lies in the
- * box [lon0, lon1] x [lat0, lat1]. */
-wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
-                       double lon1, double lat1,
+/* Open cases of a category reported since `since`, with an id below
+ * `below` (taken in before it), whose point lies in the box [lon0, lon1] x
+ * [lat0, lat1]: the newest 50, each with only its id, status, description,
+ * point and reported_at. */
+wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
+                       double lat0, double lon1, double lat1,
                        wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
 
 typedef struct {

@@ -38,6 +38,7 @@ static const char SQL_SESSION_GET[] =
     "SELECT id, user_id, created_at, last_seen, expires_at, revoked, csrf FROM sessions"
     " WHERE token_hash = ?1";
 static const char SQL_SESSION_TOUCH[] = "UPDATE sessions SET last_seen = ?2 WHERE id = ?1";
+static const char SQL_ACTOR_GENERATION[] = "SELECT n FROM actor_generation";
 static const char SQL_SESSION_REVOKE[] = "UPDATE sessions SET revoked = 1 WHERE id = ?1";
 static const char SQL_SESSIONS_REVOKE_USER[] =
     "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0";
@@ -395,4 +396,9 @@ wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_depar
     if (!st)
         return WG_ERR_STORE;
     return stmt_each(st, dept_row, &(dept_each){cb, ctx});
+}
+
+wg_err store_actor_generation(store *s, int64_t *out)
+{
+    return store_query_i64(s, SQL_ACTOR_GENERATION, out);
 }

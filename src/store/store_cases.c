@@ -48,11 +48,17 @@ static const char SQL_EVENTS[] =
 static const char SQL_CASE_NEAR[] =
     "WITH RECURSIVE band(r) AS (SELECT CAST((?4 + 90) * 1000 AS INTEGER) UNION ALL"
     " SELECT r + 1 FROM band WHERE r < CAST((?6 + 90) * 1000 AS INTEGER))"
-    " SELECT " CASE_COLS " FROM band CROSS JOIN cases INDEXED BY cases_cell"
+    " SELECT id, status, description, lon, lat, reported_at"
+    " FROM band CROSS JOIN cases INDEXED BY cases_cell"
     " WHERE category = ?1 AND cell BETWEEN r * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
     " AND r * 1000000 + CAST((?5 + 180) * 1000 AS INTEGER)"
-    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2"
+    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2 AND id < ?7"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";
+
+/* Full text (sql/012_intake.sql): the cases from id `from` on. */
+static const char SQL_CASE_TEXT_ADD[] =
+    "INSERT INTO cases_fts (rowid, description, address)"
+    " SELECT id, description, address FROM cases WHERE id >= ?1";
 
 static void read_case(sqlite3_stmt *st, store_case *c)
 {
@@ -107,6 +113,30 @@ static void read_case_any(sqlite3_stmt *st, void *out)
 
 STORE_EACH(case, store_case, read_case)
 
+/* What possible duplicates need of a case (SQL_CASE_NEAR's columns). */
+static void read_near(sqlite3_stmt *st, store_case *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->id = sqlite3_column_int64(st, 0);
+    stmt_col_text(st, 1, c->status, sizeof(c->status));
+    stmt_col_text(st, 2, c->description, sizeof(c->description));
+    c->has_point = true; /* the query takes only cases with a point */
+    c->lon = sqlite3_column_double(st, 3);
+    c->lat = sqlite3_column_double(st, 4);
+    c->reported_at = sqlite3_column_int64(st, 5);
+}
+
+STORE_EACH(near, store_case, read_near)
+
+wg_err store_cases_index_text(store *s, int64_t from)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_TEXT_ADD);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, from);
+    return stmt_exec(st);
+}
+
 wg_err store_case_insert(store *s, store_case *c)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_INSERT);
@@ -143,6 +173,8 @@ wg_err store_case_insert(store *s, store_case *c)
     if (!e) {
         c->id = sqlite3_last_insert_rowid(s->db);
         c->version = 1;
+        if (!store_batch_defer_text(s, c->id))
+            e = store_cases_index_text(s, c->id);
     }
     return e;
 }
@@ -246,9 +278,9 @@ wg_err store_case_events(store *s, int64_t case_id,
     return stmt_each(st, event_row, &(event_each){cb, ctx});
 }
 
-wg_err store_case_near(store *s, const char *category, int64_t since, double lon0, double lat0,
-                       double lon1, double lat1, wg_err (*cb)(void *ctx, const store_case *c),
-                       void *ctx)
+wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
+                       double lat0, double lon1, double lat1,
+                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
     if (!st)
@@ -259,7 +291,8 @@ wg_err store_case_near(store *s, const char *category, int64_t since, double lon
     sqlite3_bind_double(st, 4, lat0);
     sqlite3_bind_double(st, 5, lon1);
     sqlite3_bind_double(st, 6, lat1);
-    return stmt_each(st, case_row, &(case_each){cb, ctx});
+    sqlite3_bind_int64(st, 7, below);
+    return stmt_each(st, near_row, &(near_each){cb, ctx});
 }
 
 /* The list query is built from the filter (only the clauses in use), so it

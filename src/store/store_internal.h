@@ -67,6 +67,16 @@ wg_err stmt_one(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), voi
         return c->cb(c->ctx, &x);                                                                 \
     }
 
+/* Full text of cases (sql/012_intake.sql): index the text of the cases
+ * from id `from` on (the last ones inserted, in the caller's
+ * transaction). */
+wg_err store_cases_index_text(store *s, int64_t from);
+
+/* On the pool's writer inside a batch: note that case `id` (inserted by
+ * this batch) is to be indexed just before the batch commits, with the
+ * batch's other cases, and return true. Otherwise false: index it now. */
+bool store_batch_defer_text(store *s, int64_t id);
+
 /* The one integer of a query without parameters (a count). */
 wg_err store_query_i64(store *s, const char *sql, int64_t *out);
 

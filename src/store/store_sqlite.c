@@ -3,7 +3,9 @@
  *
  * Connections run in WAL mode with foreign keys on and a busy timeout.
  * Statements are prepared once per connection, on first use, from the
- * table `stmt_sql` and reused (bind -> step -> reset).
+ * table `stmt_sql` and reused (bind -> step -> reset). A pool (the server)
+ * adds the writer's batches of savepoints with group commit, and a
+ * checkpointer thread (see "Checkpoints" below).
  */
 #include "store/store.h"
 #include "store/migrations.h"
@@ -452,6 +454,20 @@ wg_err store_meta_set(store *s, const char *key, const char *value)
 
 #define OUTCOMES 1024
 
+/* Checkpoints. Pool connections never checkpoint in their own commits: a
+ * checkpoint syncs the WAL, copies pages into the database file and syncs
+ * that, and SQLite's automatic one ran inside the writer's COMMIT, with
+ * the write lock held all along. A WAL hook counts the WAL's frames; every
+ * CKPT_FRAMES the pool's checkpointer thread runs a PASSIVE checkpoint on
+ * a connection of its own, beside the writers. Writers append meanwhile,
+ * so it never quite catches up, and SQLite starts the WAL over only at the
+ * first write after a checkpoint of all of it: past CKPT_RESTART_FRAMES
+ * (and then every CKPT_FRAMES more), the writer checkpoints what is left
+ * right after a commit, still holding the write lock, which copies only
+ * what the checkpointer has not. */
+#define CKPT_FRAMES 1000
+#define CKPT_RESTART_FRAMES 4000
+
 typedef struct {
     void (*fn)(void *ctx, wg_err e);
     void *ctx;
@@ -496,6 +512,18 @@ struct store_pool {
      * the kernel may have dropped the dirty pages, so a later sync proves
      * nothing (PostgreSQL panics here). Writes are refused until restart. */
     atomic_bool broken;
+    /* The checkpointer; frame counts under ckpt_lock. */
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_wake;
+    pthread_t checkpointer;
+    bool ckpt_running, ckpt_stopping;
+    int wal_frames; /* in the WAL after the last commit */
+    int ckpt_at;    /* wal_frames when the checkpointer last ran */
+    int restart_at; /* wal_frames when the writer last caught up */
+    /* The first case the open batch inserted, whose text (and that of all
+     * cases after it) is indexed just before the batch commits; under
+     * `write`. */
+    int64_t text_from;
     store *writer;
     store *all; /* every connection opened, for store_pool_free */
 };
@@ -529,6 +557,65 @@ static bool is_writer(const store *s)
 
 static wg_err group_sync(store_pool *p);
 
+/* After a commit, with the write lock: when the WAL has grown past
+ * CKPT_RESTART_FRAMES, checkpoint the rest of it, so that the next write
+ * starts it over. Tried again only CKPT_FRAMES later (a reader on an old
+ * snapshot, or the checkpointer at work, may keep it from finishing). */
+static void catch_up(store_pool *p, store *w)
+{
+    if (!p->ckpt_running)
+        return;
+    pthread_mutex_lock(&p->ckpt_lock);
+    bool due = p->wal_frames >= CKPT_RESTART_FRAMES && p->wal_frames - p->restart_at >= CKPT_FRAMES;
+    if (due)
+        p->restart_at = p->wal_frames;
+    pthread_mutex_unlock(&p->ckpt_lock);
+    if (due)
+        sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+/* SQLite's call after each commit of a pool connection, with the WAL's
+ * size in frames. */
+static int on_wal(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    store_pool *p = arg;
+    pthread_mutex_lock(&p->ckpt_lock);
+    if (frames < p->wal_frames) /* started over */
+        p->ckpt_at = p->restart_at = 0;
+    p->wal_frames = frames;
+    if (frames - p->ckpt_at >= CKPT_FRAMES)
+        pthread_cond_signal(&p->ckpt_wake);
+    pthread_mutex_unlock(&p->ckpt_lock);
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    store_pool *p = arg;
+    store *c = NULL;
+    char err[512];
+    if (store_open(p->path, &p->opts, &c, err, sizeof(err)))
+        log_error("store: the checkpointer cannot open the database: %s", err);
+    pthread_mutex_lock(&p->ckpt_lock);
+    while (!p->ckpt_stopping) {
+        if (p->wal_frames - p->ckpt_at < CKPT_FRAMES || !c) {
+            pthread_cond_wait(&p->ckpt_wake, &p->ckpt_lock);
+            continue;
+        }
+        p->ckpt_at = p->wal_frames;
+        pthread_mutex_unlock(&p->ckpt_lock);
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
+        pthread_mutex_lock(&p->ckpt_lock);
+    }
+    pthread_mutex_unlock(&p->ckpt_lock);
+    store_close(c);
+    return NULL;
+}
+
 static wg_err await_outcome(store_pool *p, uint64_t seq)
 {
     pthread_mutex_lock(&p->sync_lock);
@@ -549,11 +636,19 @@ static wg_err close_batch(store_pool *p, bool unlock)
     int members = p->batch_members;
     store_done *done = p->done;
     size_t ndone = p->ndone;
+    int64_t text_from = p->text_from;
     p->done = NULL;
     p->ndone = p->done_cap = 0;
-    wg_err e = run(w, members ? SQL_COMMIT : SQL_ROLLBACK);
+    p->text_from = 0;
+    /* Nobody else can have inserted cases since text_from: the batch holds
+     * SQLite's write lock. */
+    wg_err e = members && text_from ? store_cases_index_text(w, text_from) : WG_OK;
+    if (!e)
+        e = run(w, members ? SQL_COMMIT : SQL_ROLLBACK);
     if (e && !sqlite3_get_autocommit(w->db))
         run(w, SQL_ROLLBACK);
+    if (!e && members)
+        catch_up(p, w);
     p->batch_open = false;
     p->batch_members = 0;
     if (unlock)
@@ -613,6 +708,15 @@ static wg_err leave_batch(store *s, bool member)
         close_batch(p, false);
     write_unlock(s);
     return WG_OK;
+}
+
+bool store_batch_defer_text(store *s, int64_t id)
+{
+    if (!in_batch || !is_writer(s))
+        return false;
+    if (!s->pool->text_from)
+        s->pool->text_from = id;
+    return true;
 }
 
 bool store_pool_broken(store_pool *p)
@@ -742,6 +846,8 @@ static void join_pool(store_pool *p, store *s)
     s->pool = p;
     char why[128];
     exec_sql(s->db, "PRAGMA synchronous = NORMAL", why, sizeof(why));
+    if (p->ckpt_running)
+        sqlite3_wal_hook(s->db, on_wal, p); /* instead of checkpoints in commits */
 }
 
 /* Wait until a WAL fsync covers everything this thread committed. */
@@ -810,7 +916,13 @@ wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, c
     pthread_mutex_init(&p->sync_lock, NULL);
     pthread_cond_init(&p->synced, NULL);
     pthread_cond_init(&p->batch_ready, NULL);
+    pthread_mutex_init(&p->ckpt_lock, NULL);
+    pthread_cond_init(&p->ckpt_wake, NULL);
     p->wal_fd = -1;
+    if (pthread_create(&p->checkpointer, NULL, checkpointer_main, p) == 0)
+        p->ckpt_running = true;
+    else
+        log_warn("store: no checkpointer thread: commits checkpoint as they go");
     join_pool(p, first);
     p->all = first;
     pthread_setspecific(p->key, first);
@@ -886,6 +998,13 @@ void store_pool_free(store_pool *p)
         pthread_mutex_unlock(&p->write);
         pthread_join(p->committer, NULL);
     }
+    if (p->ckpt_running) {
+        pthread_mutex_lock(&p->ckpt_lock);
+        p->ckpt_stopping = true;
+        pthread_cond_signal(&p->ckpt_wake);
+        pthread_mutex_unlock(&p->ckpt_lock);
+        pthread_join(p->checkpointer, NULL);
+    }
     store *s = p->all;
     while (s) {
         store *next = s->next_in_pool;
@@ -898,6 +1017,8 @@ void store_pool_free(store_pool *p)
     pthread_mutex_destroy(&p->sync_lock);
     pthread_cond_destroy(&p->synced);
     pthread_cond_destroy(&p->batch_ready);
+    pthread_mutex_destroy(&p->ckpt_lock);
+    pthread_cond_destroy(&p->ckpt_wake);
     free(p->done);
     if (p->wal_fd >= 0)
         close(p->wal_fd);

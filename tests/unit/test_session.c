@@ -27,6 +27,7 @@ typedef struct {
     vault *v;
     throttle *t;
     session_policy pol;
+    session_cache *cache;
     int64_t uid;
 } fixture;
 
@@ -41,6 +42,8 @@ static int setup(void **state)
     f->v = fx_vault(f->dir);
     f->t = throttle_new();
     assert_non_null(f->t);
+    f->cache = session_cache_new();
+    assert_non_null(f->cache);
     f->pol = (session_policy){.ttl = 8 * 3600,
                               .idle = 1800,
                               .memlimit = MEMLIMIT,
@@ -70,6 +73,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     throttle_free(f->t);
+    session_cache_free(f->cache);
     vault_free(f->v);
     store_close(f->s);
     int rc = fx_rmdir(f->dir);
@@ -102,7 +106,9 @@ static wg_err resolve(fixture *f, const char *token, int64_t now, actor *a,
     memset(a, 0, sizeof(*a));
     memset(why, 0, sizeof(*why));
     memset(csrf, 'Z', AUTH_TOKEN_MAX);
-    return session_resolve(f->s, &f->pol, token, now, a, csrf, why);
+    /* Through the cache, as the server does: every test below resolves
+     * again after each change and must see it. */
+    return session_resolve_cached(f->cache, f->s, &f->pol, token, now, a, csrf, why);
 }
 
 static void test_authenticate(void **state)
@@ -342,6 +348,30 @@ static void test_revoked(void **state)
     assert_int_equal(resolve(f, other.token, T0 + 2, &a, csrf, &why), WG_OK);
 }
 
+/* The cache serves a resolved session until anything about who may do
+ * what changes: here its account's roles. */
+static void test_cache_roles(void **state)
+{
+    fixture *f = *state;
+    actor a;
+    char csrf[AUTH_TOKEN_MAX];
+    wg_why why = {0};
+    session_created sc = new_session(f, T0);
+    assert_int_equal(resolve(f, sc.token, T0 + 1, &a, csrf, &why), WG_OK);
+    assert_int_equal(resolve(f, sc.token, T0 + 2, &a, csrf, &why), WG_OK); /* a hit */
+    assert_int_equal(a.ngrants, 1);
+    assert_string_equal(a.grants[0].scope, "410102001");
+    store_grant g[2];
+    assert_int_equal(users_parse_grant(f->s, "grid_member", "410102001", &g[0], &why), WG_OK);
+    assert_int_equal(users_parse_grant(f->s, "grid_member", "410102002", &g[1], &why), WG_OK);
+    assert_int_equal(store_grants_replace(f->s, f->uid, g, 2), WG_OK);
+    assert_int_equal(resolve(f, sc.token, T0 + 3, &a, csrf, &why), WG_OK);
+    assert_int_equal(a.ngrants, 2);
+    /* Idle too long: refused even though nothing changed. */
+    assert_int_equal(resolve(f, sc.token, T0 + 3 + f->pol.idle + 1, &a, csrf, &why),
+                     WG_ERR_UNAUTHORIZED);
+}
+
 static void test_apikey(void **state)
 {
     fixture *f = *state;
@@ -452,6 +482,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expiry_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apikey, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_user, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

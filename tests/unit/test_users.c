@@ -529,7 +529,7 @@ static void test_grants(void **state)
     assert_int_equal(a.grants[2].role, ROLE_AUDITOR);
     assert_int_equal(a.grants[2].kind, SCOPE_ALL);
     assert_string_equal(a.grants[2].scope, "");
-    assert_false(actor_can_in_grid(&a, PERM_DEPTS_READ, "410102001")); /* old grant gone */
+    assert_false(actor_can_in_grid(&a, PERM_CASES_REPORT, "410102001")); /* old grant gone */
     assert_true(actor_can_in_grid(&a, PERM_DEPTS_READ, "410103002"));
     assert_true(actor_can_in_department(&a, PERM_DEPTS_READ, "police"));
     assert_true(actor_can(&a, PERM_AUDIT_READ));
