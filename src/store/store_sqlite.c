@@ -2,8 +2,9 @@
  * store_sqlite.c - the SQLite implementation of store.h.
  *
  * Connections run in WAL mode with foreign keys on and a busy timeout.
- * Statements are prepared once per connection, on first use, from the
- * table `stmt_sql` and reused (bind -> step -> reset). A pool (the server)
+ * Statements are prepared once per connection, on first use (store_stmt:
+ * a small table keyed by the address of each module's `static const char
+ * SQL_...[]` text) and reused (bind -> step -> reset). A pool (the server)
  * adds the writer's batches of savepoints with group commit, and a
  * checkpointer thread (see "Checkpoints" below).
  */
