@@ -316,20 +316,8 @@ wg_err cases_route(store *s, const char *category, const char *grid, case_route 
 static wg_err history(store *s, const store_case *c, int64_t at, const char *actor_name,
                       const char *action, const char *from, const char *note, json_t *data)
 {
-    store_event ev = {0};
-    ev.record_id = c->id;
-    ev.at = at;
-    snprintf(ev.actor, sizeof(ev.actor), "%s", actor_name);
-    snprintf(ev.action, sizeof(ev.action), "%s", action);
-    snprintf(ev.from_status, sizeof(ev.from_status), "%s", from);
-    snprintf(ev.to_status, sizeof(ev.to_status), "%s", c->status);
-    str_copy_utf8(ev.note, sizeof(ev.note), note);
-    if (data) {
-        char *d = json_dumps(data, JSON_COMPACT);
-        if (d && strlen(d) < sizeof(ev.data))
-            snprintf(ev.data, sizeof(ev.data), "%s", d);
-        free(d);
-    }
+    store_event ev;
+    record_event_make(&ev, c->id, at, actor_name, action, from, c->status, note, data);
     return store_case_event_add(s, &ev);
 }
 

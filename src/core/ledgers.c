@@ -706,21 +706,9 @@ static wg_err history(const ledger_env *env, const store_record *r, const char *
                       const char *from, const char *note, json_t *data)
 {
     store_event ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.record_id = r->id;
-    ev.at = env->now;
-    snprintf(ev.actor, sizeof(ev.actor), "%s", env->who ? env->who->login : "-");
-    snprintf(ev.action, sizeof(ev.action), "%s", action);
-    snprintf(ev.from_status, sizeof(ev.from_status), "%s", from);
-    snprintf(ev.to_status, sizeof(ev.to_status), "%s", r->status);
-    str_copy_utf8(ev.note, sizeof(ev.note), note ? note : "");
-    if (data) {
-        char *d = json_dumps(data, JSON_COMPACT);
-        if (d && strlen(d) < sizeof(ev.data))
-            snprintf(ev.data, sizeof(ev.data), "%s", d);
-        free(d);
-        json_decref(data);
-    }
+    record_event_make(&ev, r->id, env->now, env->who ? env->who->login : "-", action, from,
+                      r->status, note, data);
+    json_decref(data);
     return store_record_event_add(env->s, &ev);
 }
 

@@ -4,9 +4,11 @@
 #include "core/record.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/catalogue.h"
+#include "util/strparse.h"
 
 int record_state_index(const record_flow *f, const char *name)
 {
@@ -103,6 +105,24 @@ int64_t record_due(const calendar *cal, int64_t from, const char *limit, int urg
         t = calendar_add_working(cal, from, secs);
     }
     return t == CAL_ERROR ? 0 : t;
+}
+
+void record_event_make(store_event *ev, int64_t record_id, int64_t at, const char *actor,
+                       const char *action, const char *from, const char *to, const char *note,
+                       const json_t *data)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->record_id = record_id;
+    ev->at = at;
+    str_copy_utf8(ev->actor, sizeof(ev->actor), actor ? actor : "-");
+    str_copy_utf8(ev->action, sizeof(ev->action), action);
+    str_copy_utf8(ev->from_status, sizeof(ev->from_status), from ? from : "");
+    str_copy_utf8(ev->to_status, sizeof(ev->to_status), to ? to : "");
+    str_copy_utf8(ev->note, sizeof(ev->note), note ? note : "");
+    char *d = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    if (d && strlen(d) < sizeof(ev->data))
+        memcpy(ev->data, d, strlen(d) + 1);
+    free(d);
 }
 
 json_t *record_event_json(const store_event *ev, int utc_offset_min)

@@ -85,6 +85,12 @@ wg_err record_refuse(const record_flow *f, int state, int action, const record_a
  * the limit is malformed or the calendar has no working time ahead. */
 int64_t record_due(const calendar *cal, int64_t from, const char *limit, int urgent_percent);
 
+/* A history row from its parts: strings cut to fit (UTF-8 kept whole),
+ * data (borrowed; may be NULL) as compact JSON, left out if too large. */
+void record_event_make(store_event *ev, int64_t record_id, int64_t at, const char *actor,
+                       const char *action, const char *from, const char *to, const char *note,
+                       const json_t *data);
+
 /* A history row as the API shows it: {"id","at","actor","action","from",
  * "to","note","data"} with `at` in local time (offset minutes east). */
 json_t *record_event_json(const store_event *ev, int utc_offset_min);

@@ -117,6 +117,35 @@ static void test_due(void **state)
     calendar_free(cal);
 }
 
+static void test_event_make(void **state)
+{
+    (void)state;
+    store_event ev;
+    json_t *data = json_pack("{s:s}", "department", "chengguan");
+    char note[1500];
+    memset(note, 0, sizeof(note));
+    for (size_t i = 0; i + 3 < sizeof(note) - 1; i += 3)
+        memcpy(note + i, "纠", 3); /* 1,497 bytes of three-byte characters */
+    record_event_make(&ev, 9, 100, "staff", "dispatch", "filed", "dispatched", note, data);
+    assert_int_equal(ev.record_id, 9);
+    assert_string_equal(ev.actor, "staff");
+    assert_string_equal(ev.to_status, "dispatched");
+    assert_string_equal(ev.data, "{\"department\":\"chengguan\"}");
+    assert_true(strlen(ev.note) < sizeof(ev.note) &&
+                strlen(ev.note) % 3 == 0); /* whole characters */
+    json_decref(data);
+    /* data too large for the row: left out */
+    json_t *big = json_object();
+    json_object_set_new(big, "x", json_string(note));
+    json_object_set_new(big, "y", json_string(note));
+    json_object_set_new(big, "z", json_string(note));
+    record_event_make(&ev, 9, 100, NULL, "edit", NULL, "x", NULL, big);
+    assert_string_equal(ev.data, "");
+    assert_string_equal(ev.actor, "-");
+    assert_string_equal(ev.note, "");
+    json_decref(big);
+}
+
 static void test_event_json(void **state)
 {
     (void)state;
@@ -147,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_find_and_allowed),
         cmocka_unit_test(test_refuse),
         cmocka_unit_test(test_due),
+        cmocka_unit_test(test_event_make),
         cmocka_unit_test(test_event_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
