@@ -51,7 +51,8 @@ fi
 
 # npm packages (data for the demo; the console's libraries, Leaflet and
 # ECharts; playwright-core, which drives Debian's chromium in the browser
-# tests and downloads no browser): only when the lock file changed since
+# tests and downloads no browser; axe-core, the accessibility checker the
+# browser tests run in the page): only when the lock file changed since
 # the last install.
 if [ "$profile" != bench ]; then
     if ! command -v npm >/dev/null 2>&1; then

@@ -129,7 +129,7 @@ export async function render(root, params, ctx) {
       : h('p.hint', t('no_actions')),
     actionArea);
 
-  const mapEl = h('div.map.case-map', { role: 'img', 'aria-label': t('location') });
+  const mapEl = h('div.map.case-map', { role: 'region', 'aria-label': t('location') });
   const info = h('section.card', h('dl.kv',
     h('dt', t('col_status')), h('dd', statusBadge(kase.status), kase.overdue ? [' ', h('span.badge.overdue', t('overdue'))] : null,
       kase.urgency === 'urgent' ? [' ', h('span.badge.urgent', t('urgent'))] : null),
