@@ -286,13 +286,15 @@ int cmd_demo(int argc, char **argv)
     int ncat = 0;
     demo_cases_result dcr = {0};
     demo_ledgers_result dlr = {0};
+    calendar *cal = NULL; /* the working calendar, for ledger deadlines in working time */
     int nind = 0;
     if (!e && !(e = add_departments(s, &ndept)) &&
         !(e = add_catalogue(s, o.catalogue, &ncat, &why)) &&
         !(e = demo_grids(s, v, o.boundary, &dr, &why)) &&
         !(e = add_accounts(s, v, cfg.password_memlimit, &nacc, &why)) &&
         !(e = add_rules(s)) && !(e = add_cases(s, v, &cfg, o.cases, &dcr, &why)) &&
-        !(e = demo_ledgers(s, v, o.ledgers, (int)cfg.utc_offset_minutes, &dlr, &why)) &&
+        !(e = cases_calendar(s, cfg.work_periods, (int)cfg.utc_offset_minutes, &cal, &why)) &&
+        !(e = demo_ledgers(s, v, o.ledgers, cal, &dlr, &why)) &&
         !(e = demo_indicators(s, o.indicators, &nind, &why))) {
         audit_event ev = {.actor = cli_actor(), .action = "grids.demo",
                           .resource = "/api/grids/" DEMO_L1_CODE, .detail = "demo grid tree"};
@@ -301,6 +303,7 @@ int cmd_demo(int argc, char **argv)
         if (!e)
             e = store_commit(s);
     }
+    calendar_free(cal);
     if (e) {
         store_rollback(s);
         cli_error("demo", "%s", why.msg[0] ? why.msg : wg_strerror(e));

@@ -88,6 +88,7 @@ typedef struct {
     const vault *v;
     actor who;
     int utc_offset_min;
+    const calendar *cal; /* for deadlines in working time */
     grid_list grids;
     int made;
     wg_why *why;
@@ -108,7 +109,8 @@ static wg_err entry(seed *sd, const char *kind, int i, int day, json_t *fields,
                       .v = sd->v,
                       .who = &sd->who,
                       .now = T2023 + day * DAY + 9 * 3600,
-                      .utc_offset_min = sd->utc_offset_min};
+                      .utc_offset_min = sd->utc_offset_min,
+                      .cal = sd->cal};
     json_t *in = json_pack("{s:s, s:s, s:o}", "grid", sd->grids.codes[(i * 37) % sd->grids.n],
                            "owner_unit", owner_unit, "fields", fields);
     store_record *r = malloc(sizeof(*r));
@@ -257,7 +259,7 @@ static wg_err others(seed *sd)
     return e;
 }
 
-wg_err demo_ledgers(store *s, const vault *v, const char *dir, int utc_offset_min,
+wg_err demo_ledgers(store *s, const vault *v, const char *dir, const calendar *cal,
                     demo_ledgers_result *out, wg_why *why)
 {
     memset(out, 0, sizeof(*out));
@@ -274,7 +276,8 @@ wg_err demo_ledgers(store *s, const vault *v, const char *dir, int utc_offset_mi
         return WG_ERR_NOMEM;
     sd->s = s;
     sd->v = v;
-    sd->utc_offset_min = utc_offset_min;
+    sd->utc_offset_min = calendar_utc_offset(cal);
+    sd->cal = cal;
     sd->why = why;
     snprintf(sd->who.login, sizeof(sd->who.login), "staff");
     sd->who.ngrants = 1;

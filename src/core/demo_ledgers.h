@@ -9,6 +9,7 @@
 #define WG_DEMO_LEDGERS_H
 
 #include "core/vault.h"
+#include "core/calendar.h"
 #include "store/store.h"
 
 typedef struct {
@@ -16,7 +17,7 @@ typedef struct {
     int entries; /* entries added (0 when there were some already) */
 } demo_ledgers_result;
 
-wg_err demo_ledgers(store *s, const vault *v, const char *dir, int utc_offset_min,
+wg_err demo_ledgers(store *s, const vault *v, const char *dir, const calendar *cal,
                     demo_ledgers_result *out, wg_why *why);
 
 /* The indicators declared in `path` (share/indicators.json: definitions,

@@ -292,11 +292,18 @@ static wg_err compile_flow(ledger_kind *k, wg_why *why)
         k->actions[i] = str(v, "action");
         *s = (record_step){.action = (int)i, .to = RECORD_SAME};
         json_t *x;
-        json_array_foreach(json_object_get(v, "from"), j, x) s->from |=
-            1u << record_state_index(&k->flow, json_string_value(x));
+        json_array_foreach(json_object_get(v, "from"), j, x)
+        {
+            int st = record_state_index(&k->flow, json_string_value(x));
+            if (st < 0)
+                return wg_fail(why, WG_ERR_INVALID, "actions", "action %s: no state %s",
+                               k->actions[i], json_string_value(x) ? json_string_value(x) : "?");
+            s->from |= 1u << st;
+        }
         const char *to = json_string_value(json_object_get(v, "to"));
-        if (to)
-            s->to = record_state_index(&k->flow, to);
+        if (to && (s->to = record_state_index(&k->flow, to)) < 0)
+            return wg_fail(why, WG_ERR_INVALID, "actions", "action %s: no state %s", k->actions[i],
+                           to);
         json_array_foreach(json_object_get(v, "roles"), j, x)
         {
             role_id rid;

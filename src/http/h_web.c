@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -123,16 +124,27 @@ static void gzip_body(web_file *f)
 /* Does an Accept-Encoding header take gzip (and not with q=0)? */
 static bool takes_gzip(const char *ae)
 {
-    for (const char *p = ae; p && (p = strstr(p, "gzip")); p += 4) {
-        const char *q = p + 4;
-        while (*q == ' ')
-            q++;
-        if (*q == ',' || *q == '\0')
-            return true;
-        if (*q == ';') {
-            const char *v = strstr(q, "q=");
-            return !(v && strtod(v + 2, NULL) == 0.0);
+    /* one comma-separated coding at a time: name [; q=value] */
+    for (const char *p = ae; p && *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",;");
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        bool gzip = n == 4 && strncasecmp(p, "gzip", 4) == 0;
+        const char *end = p + strcspn(p, ",");
+        const char *q = p + strcspn(p, ";");
+        double weight = 1;
+        for (; q < end; q += strcspn(q + 1, ";") + 1) {
+            const char *v = q + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+                weight = strtod(v + 2, NULL);
         }
+        if (gzip)
+            return weight > 0;
+        p = end;
     }
     return false;
 }
@@ -172,7 +184,8 @@ static uint64_t fnv1a(const char *p, size_t n)
 /* Read a regular file of at most WEB_FILE_MAX bytes. */
 static wg_err read_file(const char *path, char **out, size_t *len, struct stat *stp)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put under a mount must not hang a worker */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT || errno == ENOTDIR ? WG_ERR_NOT_FOUND : WG_ERR_IO;
     struct stat st;
@@ -262,16 +275,18 @@ static wg_err load(const char *key, const char *disk, web_file **out, bool *owne
         other->stale = true; /* an older version */
         other = NULL;
     }
-    if (!other && cache_bytes + f->len <= WEB_CACHE_MAX) {
+    bool cached = false; /* decided under the lock: another thread may add next */
+    if (!other && cache_bytes + f->len + f->gz_len <= WEB_CACHE_MAX) {
         f->next = cache;
         cache = f;
-        cache_bytes += f->len;
+        cache_bytes += f->len + f->gz_len;
+        cached = true;
     }
     pthread_mutex_unlock(&cache_mu);
     if (other) {
         file_free(f);
         f = other;
-    } else if (cache != f) {
+    } else if (!cached) {
         *owned = true;
     }
     *out = f;

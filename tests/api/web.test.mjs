@@ -56,7 +56,11 @@ test('text files go gzipped to browsers that take it, with their own ETag', asyn
   const raw = await rawHttp(srv.port, 'GET /vendor/echarts/echarts.min.js HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n', { idleMs: 2000 });
   const len = Number(raw.text.match(/content-length: (\d+)/i)[1]);
   assert.ok(len < file.length / 2, `gzipped ${len} of ${file.length} bytes`);
-  for (const enc of ['identity', 'gzip;q=0', 'br']) {
+  for (const enc of ['GZIP', 'gzip ; q=0.5', 'gzip;level=1, br;q=0', 'x-gzip;q=0, gzip', 'br,gzip']) {
+    const r = await rawHttp(srv.port, `HEAD /vendor/echarts/echarts.min.js HTTP/1.1\r\nHost: x\r\nAccept-Encoding: ${enc}\r\nConnection: close\r\n\r\n`);
+    assert.match(r.text, /content-encoding: gzip/i, enc);
+  }
+  for (const enc of ['identity', 'gzip;q=0', 'gzip; q=0.000', 'br', 'x-gzip', '*']) {
     const plain = await req(srv, 'GET', '/vendor/echarts/echarts.min.js', { headers: { 'accept-encoding': enc } });
     assert.equal(plain.headers.get('content-encoding'), null, enc);
     assert.notEqual(plain.headers.get('etag'), gz.headers.get('etag'));
@@ -95,6 +99,20 @@ test('a changed file is served changed, without a restart', async () => {
     assert.notEqual(a.headers.get('etag'), b.headers.get('etag'));
   } finally {
     await s2.stop();
+  }
+});
+
+test('many first requests at once: each file cached once, none freed while cached', async () => {
+  const web = mkdtempSync(path.join(os.tmpdir(), 'wg-web-many-'));
+  for (let i = 0; i < 300; i++) writeFileSync(path.join(web, `f${i}.txt`), `file ${i}\n`.repeat(1 + (i % 7)));
+  const s2 = await startServer({ args: ['--web-root', web, '--threads', '4'] });
+  try {
+    for (let round = 0; round < 3; round++) {
+      const got = await Promise.all(Array.from({ length: 300 }, (_, i) => req(s2, 'GET', `/app/f${i}.txt`)));
+      got.forEach((r, i) => assert.equal(r.text, `file ${i}\n`.repeat(1 + (i % 7))));
+    }
+  } finally {
+    await s2.stop(); // a clean exit: no sanitizer report (use after free, double free)
   }
 });
 

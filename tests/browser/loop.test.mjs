@@ -136,8 +136,8 @@ test('the closed loop, step by step, each by its role', async () => {
   // 3. the department: report for duty, handle, feed back with a photo
   const dept = await newPage(env);
   await login(dept, env, 'chengguan');
-  await dept.locator('[data-tile="mine"] .big').filter({ hasText: /\d/ }).waitFor();
-  await dept.locator('[data-tile="mine"]').click();
+  await dept.locator('[data-tile="dept"] .big').filter({ hasText: /\d/ }).waitFor();
+  await dept.locator('[data-tile="dept"]').click();
   await dept.getByRole('link', { name: `#${id}`, exact: true }).click();
   await dept.locator('.actions-bar').waitFor();
   await shot(dept, 'case-department');
@@ -259,7 +259,19 @@ test('English switch, the map and the login error', async () => {
   await shot(page, 'map-leader-en');
   await page.locator('#lang-toggle').click();
   await page.locator('#nav').getByRole('link', { name: '网格地图' }).waitFor();
-  assert.deepEqual(page.problems, []);
+  // log out: the login form on a fresh page, and the session is gone
+  await Promise.all([page.waitForEvent('load'), page.locator('#logout').click()]); // it reloads
+  await page.getByLabel('账号').waitFor();
+  assert.equal(await page.locator('#top').isHidden(), true);
+  assert.equal(await page.evaluate(async () => {
+    const r = await fetch('/api/me');
+    await r.text(); // read to the end: a reload would abort the body and log it
+    return r.status;
+  }), 401);
+  page.problems.length = 0; // that 401 was asked for
+  await page.reload();
+  await page.getByLabel('账号').waitFor();
+  assert.deepEqual(page.problems, [], 'no /api/me asked after a logout');
 });
 
 test('keyboard only: report by choosing the grid from a list', async () => {

@@ -48,13 +48,21 @@ const ctx = {
 let cleanup = null;
 let routing = 0; // the latest route(); an older one that finishes later is dropped
 
+function decode(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // a malformed escape: taken as it is
+  }
+}
+
 function match(hash) {
   const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean);
   for (const r of routes) {
     const want = r.path.split('/');
     if (want.length !== parts.length) continue;
     const params = {};
-    if (want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = decodeURIComponent(parts[i])), true) : w === parts[i]))) {
+    if (want.every((w, i) => (w.startsWith(':') ? ((params[w.slice(1)] = decode(parts[i])), true) : w === parts[i]))) {
       const q = hash.split('?')[1];
       params.query = new URLSearchParams(q || '');
       return { r, params };
@@ -205,11 +213,10 @@ function init() {
     } catch (e) {
       /* the session may be gone already */
     }
-    ctx.me = null;
+    // a fresh page: no page, pending route or cached name outlives the session
     localStorage.removeItem(SEEN);
-    setCsrf(null);
-    renderChrome();
-    renderLogin();
+    history.replaceState(null, '', '/');
+    location.reload();
   });
   document.getElementById('menu-toggle').addEventListener('click', () => {
     const nav = document.getElementById('nav');

@@ -86,11 +86,15 @@ export async function render(root, params, ctx) {
       if (shas.length) body.attachments = shas;
       await post(`/api/cases/${id}/actions/${action}`, body, { ifMatch: kase.etag });
       toast(`${t2('act_', action)}: ${t('action_done')}`);
-      render(root, params, ctx);
+      ctx.go(`cases/${id}`); // drawn again through the router: this page's map is removed
     } catch (err) {
       button.disabled = false;
       alert.show(err);
-      if (err.status === 412) setTimeout(() => render(root, params, ctx), 1500);
+      if (err.status === 412) {
+        setTimeout(() => {
+          if (root.isConnected) ctx.go(`cases/${id}`);
+        }, 1500);
+      }
     }
   }
 

@@ -83,7 +83,7 @@ export async function render(root, params, ctx) {
         heat.addData({ ...f, properties: { ...f.properties, n } });
       }
       heat.setStyle((f) => ({ color: '#57606a', weight: 1, fillColor: '#b71c1c', fillOpacity: 0.08 + 0.7 * (f.properties.n / max) }));
-      heat.eachLayer((l) => l.bindTooltip(`${l.feature.properties.name}：${l.feature.properties.n}`));
+      heat.eachLayer((l) => l.bindTooltip(document.createTextNode(`${l.feature.properties.name}：${l.feature.properties.n}`)));
       heat.addTo(kit.map);
       return;
     }
@@ -91,7 +91,7 @@ export async function render(root, params, ctx) {
       if (!c.location) continue;
       L.circleMarker([c.location.lat, c.location.lon], {
         radius: 6, weight: 1, color: '#fff', fillColor: c.overdue ? '#cf222e' : STATUS_COLOUR[c.status] || '#0969da', fillOpacity: 0.9,
-      }).bindTooltip(`#${c.id} ${pick(c.category, 'name')} · ${t2('st_', c.status)}`)
+      }).bindTooltip(document.createTextNode(`#${c.id} ${pick(c.category, 'name')} · ${t2('st_', c.status)}`))
         .on('click', (e) => { L.DomEvent.stopPropagation(e); ctx.go(`cases/${c.id}`); })
         .addTo(caseLayer);
     }

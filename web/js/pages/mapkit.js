@@ -41,7 +41,8 @@ export function gridMap(el, opts = {}) {
       onEachFeature: (f, layer) => {
         // names: second-level always, third-level when zoomed in (CSS), dedicated on hover
         if (lv === 'l2' || lv === 'l3' || lv === 'dedicated') {
-          layer.bindTooltip(f.properties.name, { permanent: lv !== 'dedicated', direction: 'center', className: `grid-label label-${lv}` });
+          // a text node: Leaflet would take a string as HTML
+          layer.bindTooltip(document.createTextNode(f.properties.name), { permanent: lv !== 'dedicated', direction: 'center', className: `grid-label label-${lv}` });
         }
       },
     });

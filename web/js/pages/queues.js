@@ -11,7 +11,7 @@ export function queues(ctx) {
     q.push({ id: 'mine', label: 'home_queue', query: { status: 'reported,filed,verified' } });
   }
   if (ctx.can('cases.handle')) {
-    q.push({ id: 'mine', label: 'home_queue',
+    q.push({ id: 'dept', label: 'home_queue',
       query: { department: ctx.department, status: 'dispatched,acknowledged,handling' } });
     q.push({ id: 'whistles', label: 'home_whistles', query: { whistle: 'pending' } });
   }
