@@ -41,6 +41,7 @@ check:
 bench: build
 	@scripts/setup.sh bench
 	bench/http/run.sh $(BUILD)/wangge
+	WG_PATH=/app/js/api.js bench/http/run.sh $(BUILD)/wangge
 	bench/locate/run.sh $(BUILD)/bench_locate
 	bench/intake/run.sh $(BUILD)/wangge
 	bench/kpi/run.sh $(BUILD)/wangge

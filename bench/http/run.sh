@@ -9,7 +9,11 @@
 # assumed: the kernel's count of accepted TCP connections (PassiveOpens) must
 # grow by about the number of wrk connections, not the number of requests.
 #
-# usage: bench/http/run.sh [BINARY]   (env: ROUNDS=3 DURATION=5s CONNS=64)
+# WG_PATH picks what is fetched: /api/version (the default: a small JSON
+# answer from the API) or a file of the console, e.g. /app/js/api.js
+# (served from memory by wangge, from the file system by nginx).
+#
+# usage: bench/http/run.sh [BINARY]   (env: ROUNDS=3 DURATION=5s CONNS=64 WG_PATH=/api/version)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -17,6 +21,7 @@ bin=${1:-$root/build/wangge}
 rounds=${ROUNDS:-3}
 duration=${DURATION:-5s}
 conns=${CONNS:-64}
+target=${WG_PATH:-/api/version}
 work=$(mktemp -d /tmp/wg-bench-http.XXXXXX)
 chmod 755 "$work" # nginx workers run as www-data
 pids=()
@@ -32,14 +37,14 @@ passive_opens() { awk '/^Tcp:/ { if (!h) { for (i=1;i<=NF;i++) if ($i=="PassiveO
 
 # wangge
 "$bin" serve --db "$work/bench.db" --listen 127.0.0.1:0 --threads 2 --access-log false \
-    --log-level warn >"$work/wangge.out" 2>"$work/wangge.err" &
+    --log-level warn --web-root "$root/web" --web-npm-root "$root/node_modules" >"$work/wangge.out" 2>"$work/wangge.err" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$work/wangge.out" ] && break; sleep 0.1; done
-wg_url="$(head -1 "$work/wangge.out")/api/version"
+wg_url="$(head -1 "$work/wangge.out")$target"
 
 # nginx with the same body as a static file
-mkdir -p "$work/www/api" "$work/nginx"
-curl -sf "$wg_url" >"$work/www/api/version"
+mkdir -p "$(dirname "$work/www$target")" "$work/nginx"
+curl -sf "$wg_url" >"$work/www$target"
 chmod -R a+rX "$work/www"
 nport=$(free_port)
 cat >"$work/nginx/nginx.conf" <<CONF
@@ -65,8 +70,8 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 pids+=($!)
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$nport/api/version" >/dev/null && break; sleep 0.1; done
-ng_url="http://127.0.0.1:$nport/api/version"
+ng_url="http://127.0.0.1:$nport$target"
+for _ in $(seq 50); do curl -sf "$ng_url" >/dev/null && break; sleep 0.1; done
 cmp <(curl -sf "$wg_url") <(curl -sf "$ng_url") || { echo "bodies differ" >&2; exit 1; }
 
 run() { # url -> prints "rps conns_opened requests"
@@ -99,6 +104,6 @@ wg_med=$(printf '%s\n' "${wg_all[@]}" | median)
 ng_med=$(printf '%s\n' "${ng_all[@]}" | median)
 ratio=$(awk -v a="$wg_med" -v b="$ng_med" 'BEGIN {printf "%.2f", a / b}')
 echo
-echo "GET /api/version, $conns keep-alive connections, median of $rounds x $duration:"
+echo "GET $target, $conns keep-alive connections, median of $rounds x $duration:"
 printf '  wangge %10.0f req/s\n  nginx  %10.0f req/s (static file, same body)\n  ratio  %10s x nginx (goal >= 1.0)\n' \
     "$wg_med" "$ng_med" "$ratio"

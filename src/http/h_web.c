@@ -3,9 +3,9 @@
  *
  * Owns the mounts (URL prefix -> directory), the file cache and the
  * content types. A file is read on its first request and kept in memory
- * with its ETag; later requests answer from memory (after a stat: a file
- * changed on disk is read again, so web/ can be updated without a
- * restart), or 304 when the browser already has that version. A replaced
+ * with its ETag; later requests answer from memory (compared with the disk
+ * at most once a second: a file changed there is read again, so web/ can
+ * be updated without a restart), or 304 when the browser already has that version. A replaced
  * version stays allocated (a request may still be sending it) until
  * shutdown; past WEB_CACHE_MAX, files are read per request. Text files
  * are also kept gzipped (zlib, once per version) and sent so to browsers
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -78,7 +80,8 @@ typedef struct web_file {
     char gz_etag[28];
     struct timespec mtime;
     off_t size;
-    bool stale; /* replaced by a newer version */
+    _Atomic int64_t checked; /* when the disk was last compared (s) */
+    bool stale;              /* replaced by a newer version */
 } web_file;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -246,7 +249,12 @@ static wg_err load(const char *key, const char *disk, web_file **out, bool *owne
     pthread_mutex_lock(&cache_mu);
     web_file *f = cache_find(key);
     pthread_mutex_unlock(&cache_mu);
-    if (f && same_file(f, disk)) {
+    /* Compare with the disk at most once a second per file: a stat per
+     * request costs more than the rest of answering from memory. */
+    int64_t now = (int64_t)time(NULL);
+    if (f &&
+        (atomic_load_explicit(&f->checked, memory_order_relaxed) == now || same_file(f, disk))) {
+        atomic_store_explicit(&f->checked, now, memory_order_relaxed);
         *out = f;
         return WG_OK;
     }
@@ -320,6 +328,8 @@ static wg_err serve(http_req *r, size_t mount, const char *rel)
         return req_fail(r, e, NULL, "cannot read %s", r->path);
     if (owned)
         arena_defer(&r->ar, free_file, f);
+    else
+        r->out_lasting = true; /* cached files are freed only after the daemon stops */
     bool gz = f->gz && takes_gzip(req_header(r, "Accept-Encoding"));
     const char *etag = gz ? f->gz_etag : f->etag; /* one per representation */
     reply_header(r, "ETag", etag);

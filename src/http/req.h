@@ -74,6 +74,8 @@ struct http_req {
     const char *ctype;
     const char *out;
     size_t out_len;
+    bool out_lasting; /* out lives as long as the server (the console's cached
+                         files): sent without a copy */
     struct {
         const char *name, *value;
     } headers[REQ_MAX_HEADERS];

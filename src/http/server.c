@@ -248,8 +248,9 @@ static enum MHD_Result queue(http_server *s, req_ctx *c, struct MHD_Connection *
 {
     http_req *r = &c->r;
     (void)s;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->out_len, (void *)r->out, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r->out_len, (void *)r->out,
+        r->out_lasting ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
