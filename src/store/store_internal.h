@@ -67,6 +67,14 @@ wg_err stmt_one(sqlite3_stmt *st, void (*read)(sqlite3_stmt *st, void *out), voi
         return c->cb(c->ctx, &x);                                                                 \
     }
 
+/* History rows (store_events.c): insert one with `sql` (?1 record id, ?2
+ * at, ?3..?8 actor, action, from, to, note, data; sets ev->id), or list
+ * those of a record with `sql` (?1 record id; columns id, record id, at,
+ * actor, action, from, to, note, data). */
+wg_err store_event_insert(store *s, const char *sql, store_event *ev);
+wg_err store_events_of(store *s, const char *sql, int64_t record_id,
+                       wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
+
 /* Full text of cases (sql/012_intake.sql): index the text of the cases
  * from id `from` on (the last ones inserted, in the caller's
  * transaction). */
