@@ -360,18 +360,20 @@ json_t *cases_possible_duplicates(store *s, const case_env *env, const store_cas
     double dlat = env->duplicate_radius_m / 110574.0;
     double dlon = env->duplicate_radius_m / (111320.0 * cos(c->lat * M_PI / 180.0));
     dup_ctx d = {c, env->duplicate_radius_m, out};
-    /* Only cases taken in before c, were it run after c's commit. */
-    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s, c->id, c->lon - dlon,
+    /* Only cases taken in before c, were it run after c's commit (a draft,
+     * id 0, is not in yet: all stored cases are before it). */
+    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s,
+                    c->id ? c->id : INT64_MAX, c->lon - dlon,
                     c->lat - dlat, c->lon + dlon, c->lat + dlat, add_dup, &d);
     return out;
 }
 
-wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *env,
-                    const actor *who, const case_input *in, store_case *out, wg_why *why)
+wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *env,
+                   const actor *who, const case_input *in, case_draft *d, wg_why *why)
 {
-    store_case *c = out;
-    memset(c, 0, sizeof(*c));
-    store_category k;
+    memset(d, 0, sizeof(*d));
+    store_case *c = &d->c;
+    store_category *kp = &d->k, k;
     if (!in->category)
         return wg_fail(why, WG_ERR_INVALID, "category", "'category' is required");
     wg_err e = store_category_get(s, in->category, &k);
@@ -435,11 +437,11 @@ wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *
                  locator_grid(l, hit.dedicated[i])->code);
     }
     /* Who answers. */
-    case_route route;
-    if ((e = cases_route(s, in->category, c->grid, &route, why)))
+    case_route *route = &d->route;
+    if ((e = cases_route(s, in->category, c->grid, route, why)))
         return e;
-    snprintf(c->department, sizeof(c->department), "%s", route.department);
-    c->route_rule = route.rule_id;
+    snprintf(c->department, sizeof(c->department), "%s", route->department);
+    c->route_rule = route->rule_id;
 
     /* Who reported. */
     snprintf(c->reporter_login, sizeof(c->reporter_login), "%s", who ? who->login : "");
@@ -469,19 +471,39 @@ wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *
     c->reported_at = c->updated_at = env->now;
     c->closed_on_time = -1;
     set_due(c, deadline(env, &k, urgency, STEP_FILE, env->now), "file");
-    e = store_case_insert(s, c);
+    *kp = k;
+    return WG_OK;
+}
+
+wg_err cases_insert(store *s, const actor *who, const case_input *in, case_draft *d, wg_why *why)
+{
+    store_case *c = &d->c;
+    wg_err e = store_case_insert(s, c);
     if (e == WG_ERR_CONFLICT)
         return wg_fail(why, e, "Idempotency-Key", "this Idempotency-Key was used for another case");
     if (e)
         return e;
-    json_t *data = json_pack("{s:s, s:s}", "department", c->department, "route", route.why);
+    json_t *data =
+        json_pack("{s:s, s:s}", "department", c->department, "route", d->route.why);
     json_t *att = in->attachments ? json_loads(in->attachments, 0, NULL) : NULL;
     if (data && att)
         json_object_set_new(data, "attachments", att);
     else
         json_decref(att);
-    e = history(s, c, env->now, who ? who->login : "-", "report", "", in->description, data);
+    e = history(s, c, c->reported_at, who ? who->login : "-", "report", "", in->description,
+                data);
     json_decref(data);
+    return e;
+}
+
+wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *env,
+                    const actor *who, const case_input *in, store_case *out, wg_why *why)
+{
+    case_draft d;
+    wg_err e = cases_draft(s, v, l, env, who, in, &d, why);
+    if (!e)
+        e = cases_insert(s, who, in, &d, why);
+    *out = d.c;
     return e;
 }
 
@@ -821,9 +843,14 @@ json_t *cases_json(store *s, const store_case *c, const calendar *cal)
 {
     store_category k;
     bool have_k = store_category_get(s, c->category, &k) == WG_OK;
+    return cases_json_as(c, have_k ? &k : NULL, cal);
+}
+
+json_t *cases_json_as(const store_case *c, const store_category *kp, const calendar *cal)
+{
     json_t *cat = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->category, "name_zh",
-                            have_k ? k.name_zh : NULL, "name_en", have_k ? k.name_en : NULL,
-                            "kind", have_k ? k.kind : NULL);
+                            kp ? kp->name_zh : NULL, "name_en", kp ? kp->name_en : NULL, "kind",
+                            kp ? kp->kind : NULL);
     json_t *grid = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->grid, "l1",
                              c->grid_l1[0] ? c->grid_l1 : NULL, "l2",
                              c->grid_l2[0] ? c->grid_l2 : NULL, "l3",

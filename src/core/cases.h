@@ -96,9 +96,23 @@ wg_err cases_route(store *s, const char *category, const char *grid, case_route 
 wg_err cases_report(store *s, const vault *v, const locator *l, const case_env *env,
                     const actor *who, const case_input *in, store_case *out, wg_why *why);
 
+/* The same in two steps, so that a server does the first without the write
+ * lock: cases_draft validates, locates, routes and computes the deadline
+ * (reads only: s may be any connection); cases_insert stores the draft and
+ * its history row in the caller's transaction and gives d->c its id. */
+typedef struct {
+    store_case c;
+    store_category k; /* c's category */
+    case_route route;
+} case_draft;
+wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *env,
+                   const actor *who, const case_input *in, case_draft *d, wg_why *why);
+wg_err cases_insert(store *s, const actor *who, const case_input *in, case_draft *d, wg_why *why);
+
 /* Open cases of c's category within the duplicate radius, reported in the
  * duplicate window before c and taken in before it (a lower id: the same
- * answer inside c's transaction or after its commit), as
+ * answer inside c's transaction or after its commit; for a draft, id 0,
+ * every case s sees), as
  * [{"id","distance_m","status","description"}] (new reference; empty when c has no point). */
 json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c);
 
@@ -158,5 +172,7 @@ wg_err cases_calendar(store *s, const char *periods, int utc_offset_min, calenda
 
 /* A case as JSON for the API (phone masked). */
 json_t *cases_json(store *s, const store_case *c, const calendar *cal);
+/* The same with c's category at hand (k may be NULL: no such category). */
+json_t *cases_json_as(const store_case *c, const store_category *k, const calendar *cal);
 
 #endif

@@ -228,11 +228,13 @@ wg_err h_calendar(http_req *r)
                                 "weekdays", "Mon-Fri", "days", days));
 }
 
-static void reload_calendar(http_req *r)
+/* The write stands even when this fails: it is logged, not answered. */
+static wg_err reload_calendar(http_req *r)
 {
     wg_why why = {0};
     if (server_reload_calendar(r->srv, req_store(r), &why))
         log_error("calendar: reload failed: %s", why.msg);
+    return WG_OK;
 }
 
 /* PUT /api/calendar/{day} {"kind": "holiday"|"workday", "note"?} */
@@ -317,84 +319,129 @@ static wg_err case_attachments(http_req *r, const char **out)
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
 
+/* A case report between the handler and its reply. */
+typedef struct {
+    case_input in;
+    case_env env;
+    case_draft d;
+    json_t *duplicates;
+} report_job;
+
+/* The reply, built after the commit (without the write lock). */
+static wg_err reply_reported(http_req *r)
+{
+    report_job *rj = r->after_ctx;
+    const store_case *c = &rj->d.c;
+    json_t *j = cases_json_as(c, &rj->d.k, req_calendar(r));
+    if (!j)
+        return WG_ERR_NOMEM;
+    json_object_set_new(j, "allowed_actions",
+                        cases_allowed_json(cases_allowed(req_store(r), c, REQ_WHO(r))));
+    json_object_set(j, "possible_duplicates", rj->duplicates);
+    char *etag = arena_printf(&r->ar, "\"%lld\"", (long long)c->version);
+    if (etag)
+        reply_header(r, "ETag", etag);
+    return reply_json(r, 201, j);
+}
+
+/* The write (on the committer thread, in the transaction): a retry's
+ * first case, or the new case with its history row. Possible duplicates
+ * are looked up here, where the cases of the same batch are seen. */
+static wg_err report_write(http_req *r)
+{
+    report_job *rj = r->after_ctx;
+    store *w = req_store(r);
+    const char *key = rj->in.idempotency_key;
+    int64_t id;
+    store_case first;
+    if (key && store_case_by_key(w, key, &id) == WG_OK && store_case_get(w, id, &first) == WG_OK) {
+        if (strcmp(first.reporter_login, REQ_WHO(r)->login) != 0)
+            return req_fail(r, WG_ERR_CONFLICT, "Idempotency-Key",
+                            "this Idempotency-Key was used by someone else");
+        r->audit_detail = "idempotent retry";
+        return reply_case(r, 200, &first, json_pack("{s:b}", "replayed", 1));
+    }
+    wg_why why = {0};
+    wg_err e = cases_insert(w, REQ_WHO(r), &rj->in, &rj->d, &why);
+    if (e)
+        return req_fail_why(r, e, &why);
+    rj->duplicates = cases_possible_duplicates(w, &rj->env, &rj->d.c);
+    if (!rj->duplicates)
+        return WG_ERR_NOMEM;
+    arena_defer(&r->ar, (void (*)(void *))json_decref, rj->duplicates);
+    char *loc = arena_printf(&r->ar, "/api/cases/%lld", (long long)rj->d.c.id);
+    r->audit_resource = loc;
+    if (loc)
+        reply_header(r, "Location", loc);
+    r->after_commit = reply_reported;
+    return WG_OK;
+}
+
 /* POST /api/cases: report a case. With an Idempotency-Key header a retry
- * returns the first case instead of creating another. */
+ * returns the first case instead of creating another. Checking, locating,
+ * routing and the deadline are done here, without the write lock (a
+ * write_late route); the insert is report_write's. */
 wg_err h_case_report(http_req *r)
 {
-    store *db = req_store(r);
     const char *key = req_header(r, "Idempotency-Key");
     if (key && (strlen(key) < 8 || strlen(key) > 64))
         return req_fail(r, WG_ERR_BAD_REQUEST, "Idempotency-Key",
                         "an Idempotency-Key has 8 to 64 characters");
-    if (key) {
-        int64_t id;
-        store_case c;
-        if (store_case_by_key(db, key, &id) == WG_OK && store_case_get(db, id, &c) == WG_OK) {
-            if (strcmp(c.reporter_login, REQ_WHO(r)->login) != 0)
-                return req_fail(r, WG_ERR_CONFLICT, "Idempotency-Key",
-                                "this Idempotency-Key was used by someone else");
-            r->audit_detail = "idempotent retry";
-            return reply_case(r, 200, &c, json_pack("{s:b}", "replayed", 1));
-        }
+    report_job *rj = arena_alloc(&r->ar, sizeof(*rj));
+    if (!rj)
+        return WG_ERR_NOMEM;
+    memset(rj, 0, sizeof(*rj));
+    case_input *in = &rj->in;
+    in->idempotency_key = key;
+    r->after_ctx = rj;
+    int64_t first;
+    if (key && store_case_by_key(req_store(r), key, &first) == WG_OK) {
+        req_write_then(r, report_write); /* a retry: it answers with the first case */
+        return WG_OK;
     }
-    case_input in = {.idempotency_key = key};
     wg_err e;
-    double lon = 0, lat = 0;
     json_t *jlon = json_object_get(r->json, "lon"), *jlat = json_object_get(r->json, "lat");
-    if ((e = req_json_string(r, "category", true, 15, &in.category)) ||
-        (e = req_json_string(r, "urgency", false, 8, &in.urgency)) ||
-        (e = req_json_string(r, "source", false, 16, &in.source)) ||
-        (e = req_json_string(r, "description", true, 4000, &in.description)) ||
-        (e = req_json_string(r, "address", false, 255, &in.address)) ||
-        (e = req_json_string(r, "grid", false, STORE_GRID_CODE_MAX - 1, &in.grid)))
+    if ((e = req_json_string(r, "category", true, 15, &in->category)) ||
+        (e = req_json_string(r, "urgency", false, 8, &in->urgency)) ||
+        (e = req_json_string(r, "source", false, 16, &in->source)) ||
+        (e = req_json_string(r, "description", true, 4000, &in->description)) ||
+        (e = req_json_string(r, "address", false, 255, &in->address)) ||
+        (e = req_json_string(r, "grid", false, STORE_GRID_CODE_MAX - 1, &in->grid)))
         return e;
     if (jlon || jlat) {
         if (!json_is_number(jlon))
             return req_fail(r, WG_ERR_BAD_REQUEST, "lon", "'lon' must be a number");
         if (!json_is_number(jlat))
             return req_fail(r, WG_ERR_BAD_REQUEST, "lat", "'lat' must be a number");
-        lon = json_number_value(jlon);
-        lat = json_number_value(jlat);
-        if (lon < -180 || lon > 180)
+        in->lon = json_number_value(jlon);
+        in->lat = json_number_value(jlat);
+        if (in->lon < -180 || in->lon > 180)
             return req_fail(r, WG_ERR_INVALID, "lon", "'lon' must be from -180 to 180");
-        if (lat < -90 || lat > 90)
+        if (in->lat < -90 || in->lat > 90)
             return req_fail(r, WG_ERR_INVALID, "lat", "'lat' must be from -90 to 90");
-        in.has_point = true;
-        in.lon = lon;
-        in.lat = lat;
+        in->has_point = true;
     }
-    if ((e = case_attachments(r, &in.attachments)))
+    if ((e = case_attachments(r, &in->attachments)))
         return e;
     json_t *rep = json_object_get(r->json, "reporter");
     if (rep && !json_is_null(rep)) {
         if (!json_is_object(rep))
             return req_fail(r, WG_ERR_BAD_REQUEST, "reporter",
                             "'reporter' is {\"name\", \"phone\"}");
-        in.reporter_name = json_string_value(json_object_get(rep, "name"));
-        in.reporter_phone = json_string_value(json_object_get(rep, "phone"));
+        in->reporter_name = json_string_value(json_object_get(rep, "name"));
+        in->reporter_phone = json_string_value(json_object_get(rep, "phone"));
     }
     locator *l = locsvc_acquire(req_locator(r));
     if (!l)
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the grid index is not built yet");
-    case_env env = env_of(r);
-    store_case c;
+    rj->env = env_of(r);
     wg_why why = {0};
-    e = cases_report(db, req_vault(r), l, &env, REQ_WHO(r), &in, &c, &why);
+    e = cases_draft(req_store(r), req_vault(r), l, &rj->env, REQ_WHO(r), in, &rj->d, &why);
     locsvc_release(req_locator(r), l);
     if (e)
         return req_fail_why(r, e, &why);
-    r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
-    char *loc = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
-    if (loc)
-        reply_header(r, "Location", loc);
-    /* The reply is built in the transaction, on the writer's connection:
-     * its page cache is warm. On a thread's own connection after the
-     * commit, every read starts from an empty cache (SQLite drops it when
-     * another connection has written), which cost more CPU than the write
-     * lock's wait it saved on two cores. */
-    return reply_case(
-        r, 201, &c,
-        json_pack("{s:o}", "possible_duplicates", cases_possible_duplicates(db, &env, &c)));
+    req_write_then(r, report_write);
+    return WG_OK;
 }
 
 /* GET /api/cases/{id} */

@@ -54,11 +54,13 @@ static wg_err load_grid(http_req *r, store_grid *g)
 }
 
 /* The grid index changed: rebuild it (readers keep the old one meanwhile). */
-static void rebuild_index(http_req *r)
+/* The write stands even when this fails: it is logged, not answered. */
+static wg_err rebuild_index(http_req *r)
 {
     wg_why why = {0};
     if (locsvc_rebuild(req_locator(r), req_store(r), &why))
         log_error("grids: index rebuild failed: %s", why.msg);
+    return WG_OK;
 }
 
 /* GET /api/grids?level=&parent= */

@@ -43,6 +43,9 @@ typedef struct {
                            the handler then runs in one transaction that also
                            appends the audit row. NULL for reads. */
     bool audit_failure; /* also audit a refused request ("<action>.failure") */
+    bool write_late;    /* the handler checks and computes on this thread's
+                           connection, without the write lock, and hands the
+                           write itself over with req_write_then() */
 } http_route;
 
 #define REQ_MAX_HEADERS 8
@@ -87,12 +90,25 @@ struct http_req {
     json_t *err_details; /* optional, added to the error as "details";
                             freed with the request (arena_defer it) */
 
-    /* run after the write transaction commits (e.g. rebuild an index) */
-    void (*after_commit)(http_req *r);
+    bool writing; /* in the route's write transaction (db is the writer's) */
+    http_handler write_fn; /* a write_late route's write (req_write_then) */
+    /* run after the write transaction commits (e.g. rebuild an index, or
+       reply when the write left that for then); after_ctx is the
+       handler's, for it and write_fn */
+    wg_err (*after_commit)(http_req *r);
+    void *after_ctx;
 };
 
-/* This thread's database connection; NULL when it cannot be opened. */
+/* This thread's database connection; NULL when it cannot be opened. In a
+ * write route's transaction, the writer's connection. */
 store *req_store(http_req *r);
+
+/* For write_late routes, the handler's last word: fn does the write. It
+ * runs later on the store pool's committer thread, with req_store() the
+ * writer's connection, inside the route's transaction (which also gets the
+ * audit row), and fails or replies like a handler; or it leaves the reply
+ * to r->after_commit. Such routes cannot audit failures. */
+void req_write_then(http_req *r, http_handler fn);
 
 /* The server's configuration, vault and login throttle. */
 const wg_config *req_config(http_req *r);

@@ -98,7 +98,7 @@ const http_route http_routes[] = {
      "calendar.delete", false},
     {HTTP_GET, "/api/cases", h_cases_list, BODY_NONE, 0, PERM_CASES_READ, NULL, false},
     {HTTP_POST, "/api/cases", h_case_report, BODY_JSON, KB(64), PERM_CASES_REPORT, "case.report",
-     false},
+     false, true},
     {HTTP_GET, "/api/cases/{id}", h_case_get, BODY_NONE, 0, PERM_CASES_READ, NULL, false},
     {HTTP_GET, "/api/cases/{id}/history", h_case_history, BODY_NONE, 0, PERM_CASES_READ, NULL,
      false},

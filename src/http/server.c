@@ -83,6 +83,7 @@ typedef struct {
      * the committer calls back with the outcome. */
     _Atomic bool committed;
     wg_err commit_err;
+    wg_err job_err; /* a write_late route's write failed */
     char arena0[3072];
 } req_ctx;
 
@@ -407,6 +408,8 @@ static void on_committed(void *ctx, wg_err e)
 static wg_err finish_write(req_ctx *c)
 {
     http_req *r = &c->r;
+    if (c->job_err)
+        return c->job_err; /* its savepoint is undone; r says why */
     wg_err e = c->commit_err;
     if (e) {
         req_fail(r, e, NULL, "could not record the change");
@@ -414,22 +417,14 @@ static wg_err finish_write(req_ctx *c)
         return e;
     }
     r->db = NULL;
-    if (r->after_commit)
-        r->after_commit(r);
-    return WG_OK;
+    r->writing = false;
+    return r->after_commit ? r->after_commit(r) : WG_OK;
 }
 
-/* Run the handler. A write route runs in one transaction together with its
- * audit row: both commit or neither does. The commit is asynchronous: the
- * connection is suspended, its thread serves others meanwhile, and *pending
- * says so; on_committed wakes it and answer() finishes. */
-static wg_err run_handler(req_ctx *c, bool *pending)
+/* Start the write transaction of a route (run_handler does it before the
+ * handler; write_late handlers call req_write themselves). */
+static wg_err begin_write(http_req *r)
 {
-    http_req *r = &c->r;
-    *pending = false;
-    const http_route *rt = r->route;
-    if (!rt->action)
-        return rt->handler(r);
     /* The write runs on the pool's writer connection; reads after the
      * commit go back to this thread's own. */
     store *db = store_pool_writer(r->srv->pool);
@@ -442,7 +437,96 @@ static wg_err run_handler(req_ctx *c, bool *pending)
                                                   "sync of the write-ahead log failed"
                                                 : "cannot start a transaction");
     r->db = db;
+    r->writing = true;
+    return WG_OK;
+}
+
+void req_write_then(http_req *r, http_handler fn)
+{
+    r->write_fn = fn;
+}
+
+/* A write_late route's write on the committer thread: its part, then the
+ * audit row. */
+static wg_err job_run(store *w, void *ctx)
+{
+    req_ctx *c = ctx;
+    http_req *r = &c->r;
+    r->db = w;
+    r->writing = true;
+    wg_err e = r->write_fn(r);
+    if (!e) {
+        audit_event ev;
+        fill_event(r, &ev, r->route->action, r->audit_detail);
+        e = audit_append(w, &ev);
+        if (e)
+            req_fail(r, e, NULL, "could not record the change");
+    }
+    r->db = NULL;
+    r->writing = false;
+    return e;
+}
+
+/* The pool's call: the write failed (its savepoint is undone), or the batch
+ * with it is durable (or failed). The connection wakes and answer()
+ * replies. */
+static void job_done(void *ctx, wg_err run_err, wg_err commit_err)
+{
+    req_ctx *c = ctx;
+    c->job_err = run_err;
+    on_committed(c, commit_err);
+}
+
+/* Hand a write_late route's write to the committer. */
+static wg_err submit_write(req_ctx *c, bool *pending)
+{
+    http_req *r = &c->r;
+    store_pool *pool = r->srv->pool;
+    if (!r->write_fn)
+        return req_fail(r, WG_ERR_INTERNAL, NULL, "the handler wrote nothing");
+    store_job *j = arena_alloc(&r->ar, sizeof(*j));
+    if (!j)
+        return WG_ERR_NOMEM;
+    *j = (store_job){.run = job_run, .done = job_done, .ctx = c};
+    if (!store_pool_writer(pool)) /* starts the committer */
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+    if (store_pool_broken(pool))
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL,
+                        "writes are refused until the server restarts: a sync of the "
+                        "write-ahead log failed");
+    /* Suspend first: the committer may call back before submit returns. */
+    MHD_suspend_connection(r->conn);
+    if (!store_pool_submit(pool, j)) {
+        MHD_resume_connection(r->conn);
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the server is stopping");
+    }
+    *pending = true;
+    return WG_OK;
+}
+
+/* Run the handler. A write route runs in one transaction together with its
+ * audit row: both commit or neither does. The transaction begins before
+ * the handler, or, for a write_late route, when the handler calls
+ * req_write (what it does before holds no write lock). The commit is
+ * asynchronous: the connection is suspended, its thread serves others
+ * meanwhile, and *pending says so; on_committed wakes it and answer()
+ * finishes. */
+static wg_err run_handler(req_ctx *c, bool *pending)
+{
+    http_req *r = &c->r;
+    *pending = false;
+    const http_route *rt = r->route;
+    if (!rt->action)
+        return rt->handler(r);
+    if (rt->write_late) {
+        wg_err e = rt->handler(r);
+        return e ? e : submit_write(c, pending);
+    }
+    wg_err e = begin_write(r);
+    if (e)
+        return e;
     e = rt->handler(r);
+    store *db = r->db;
     if (!e) {
         audit_event ev;
         fill_event(r, &ev, rt->action, r->audit_detail);

@@ -63,6 +63,20 @@ wg_err store_commit(store *s);
 void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx);
 void store_rollback(store *s);
 
+/* A write handed over whole to a pool's committer thread, which runs it on
+ * the writer's connection in a savepoint of the open batch (a failure
+ * undoes only that savepoint), so that the caller's thread neither waits
+ * for the write lock nor holds it. done(ctx, run_err, commit_err) is
+ * called once, from the pool's threads: with run's error right after a
+ * failed run, else when the batch is durable (commit_err WG_OK) or has
+ * failed. The job must live until then. */
+typedef struct store_job {
+    wg_err (*run)(store *w, void *ctx);
+    void (*done)(void *ctx, wg_err run_err, wg_err commit_err);
+    void *ctx;
+    struct store_job *next; /* the pool's */
+} store_job;
+
 /* ---- actors: users, role grants, sessions, API keys, departments ---- */
 
 #define STORE_LOGIN_MAX 64
@@ -622,6 +636,9 @@ store *store_pool_get(store_pool *p);
  * process writes). Use it only between store_begin and store_commit or
  * store_rollback, which hold the pool's write mutex. */
 store *store_pool_writer(store_pool *p);
+/* Queue a job for the committer; false (and the job untouched) when the
+ * pool has no committer or is stopping. */
+bool store_pool_submit(store_pool *p, store_job *j);
 /* Close every connection; no thread may use the pool afterwards. */
 /* Whether a sync of the write-ahead log failed: then every transaction of
  * the pool is refused (WG_ERR_UNAVAILABLE) until the process restarts. */

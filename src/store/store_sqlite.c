@@ -451,7 +451,16 @@ wg_err store_meta_set(store *s, const char *key, const char *value)
  * WAL written and the syncs per case several-fold under load, and costs a
  * lone writer one thread wake-up. Any other connection of the pool commits
  * the open batch before it starts its own transaction, so that it never
- * waits on SQLite's lock for it. */
+ * waits on SQLite's lock for it.
+ *
+ * A writer may also hand its write over whole (store_pool_submit): the
+ * committer runs such jobs itself, each in a savepoint of the batch, so
+ * that the writer's thread neither waits for the mutex nor holds it, and
+ * the batch's work runs on one thread with the writer's cache warm.
+ *
+ * The sync is a stage of its own: the committer hands each committed
+ * batch to the syncer thread and goes on with the next batch while the
+ * syncer's fsync (one for all batches waiting) runs. */
 
 #define OUTCOMES 1024
 
@@ -474,6 +483,15 @@ typedef struct {
     void *ctx;
 } store_done;
 
+/* A committed batch waiting for the syncer. */
+typedef struct synced_batch {
+    uint64_t seq;
+    wg_err err; /* the commit's */
+    store_done *done;
+    size_t ndone;
+    struct synced_batch *next;
+} synced_batch;
+
 static const char SQL_SAVEPOINT[] = "SAVEPOINT w";
 static const char SQL_RELEASE[] = "RELEASE w";
 static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO w";
@@ -484,8 +502,13 @@ struct store_pool {
     pthread_key_t key;
     pthread_mutex_t lock;
     pthread_mutex_t write; /* one writer of this process at a time */
+    /* What wakes the committer: jobs, or members in the batch (`wake`),
+     * or stopping; under jobs_lock. */
+    pthread_mutex_t jobs_lock;
+    pthread_cond_t jobs_cond;
+    store_job *jobs, **jobs_tail;
+    bool wake;
     /* The writer connection's open batch; under `write`. */
-    pthread_cond_t batch_ready; /* a batch has members; with `write` */
     bool batch_open;
     int batch_members;  /* savepoints released into it */
     uint64_t batch_seq; /* its number */
@@ -493,9 +516,14 @@ struct store_pool {
      * waiting; the committer takes the list with the batch. */
     store_done *done;
     size_t ndone, done_cap;
-    bool stopping;
+    bool stopping; /* under jobs_lock */
     bool committer_running;
     pthread_t committer;
+    /* Committed batches for the syncer, oldest first; under sync_lock. */
+    synced_batch *to_sync, **to_sync_tail;
+    pthread_cond_t sync_wake;
+    bool syncer_running, syncer_stopping;
+    pthread_t syncer;
     /* Pool connections commit without fsync (synchronous=NORMAL) and then
      * wait until one fsync of the WAL file covers their commit; one leader
      * fsyncs for all who committed before it started. Under sync_lock,
@@ -627,6 +655,19 @@ static wg_err await_outcome(store_pool *p, uint64_t seq)
     return e;
 }
 
+/* Tell a batch's members how it went. */
+static void batch_outcome(store_pool *p, uint64_t seq, wg_err e, store_done *done, size_t ndone)
+{
+    pthread_mutex_lock(&p->sync_lock);
+    p->outcome[seq % OUTCOMES].seq = seq;
+    p->outcome[seq % OUTCOMES].err = e;
+    pthread_cond_broadcast(&p->synced);
+    pthread_mutex_unlock(&p->sync_lock);
+    for (size_t i = 0; i < ndone; i++)
+        done[i].fn(done[i].ctx, e);
+    free(done);
+}
+
 /* Commit the writer's open batch (the caller holds `write` and gives it
  * up before the sync when `unlock`), sync it and tell its members how it
  * went. An empty batch is just closed. */
@@ -658,34 +699,160 @@ static wg_err close_batch(store_pool *p, bool unlock)
         free(done); /* an async commit that failed before it joined */
         return WG_OK;
     }
+    synced_batch *b = p->syncer_running ? malloc(sizeof(*b)) : NULL;
+    if (b) {
+        *b = (synced_batch){seq, e, done, ndone, NULL};
+        pthread_mutex_lock(&p->sync_lock);
+        *p->to_sync_tail = b;
+        p->to_sync_tail = &b->next;
+        pthread_cond_signal(&p->sync_wake);
+        pthread_mutex_unlock(&p->sync_lock);
+        return e;
+    }
     if (!e)
         e = group_sync(p); /* the batch is durable when this returns */
-    pthread_mutex_lock(&p->sync_lock);
-    p->outcome[seq % OUTCOMES].seq = seq;
-    p->outcome[seq % OUTCOMES].err = e;
-    pthread_cond_broadcast(&p->synced);
-    pthread_mutex_unlock(&p->sync_lock);
-    for (size_t i = 0; i < ndone; i++)
-        done[i].fn(done[i].ctx, e);
-    free(done);
+    batch_outcome(p, seq, e, done, ndone);
     return e;
+}
+
+/* The syncer: one fsync for every batch committed before it starts. */
+static void *syncer_main(void *arg)
+{
+    store_pool *p = arg;
+    pthread_mutex_lock(&p->sync_lock);
+    for (;;) {
+        while (!p->to_sync && !p->syncer_stopping)
+            pthread_cond_wait(&p->sync_wake, &p->sync_lock);
+        synced_batch *b = p->to_sync;
+        if (!b)
+            break;
+        p->to_sync = NULL;
+        p->to_sync_tail = &p->to_sync;
+        pthread_mutex_unlock(&p->sync_lock);
+        wg_err e = group_sync(p);
+        while (b) {
+            synced_batch *next = b->next;
+            batch_outcome(p, b->seq, b->err ? b->err : e, b->done, b->ndone);
+            free(b);
+            b = next;
+        }
+        pthread_mutex_lock(&p->sync_lock);
+    }
+    pthread_mutex_unlock(&p->sync_lock);
+    return NULL;
+}
+
+/* Wake the committer: the batch has its first member. */
+static void poke(store_pool *p)
+{
+    pthread_mutex_lock(&p->jobs_lock);
+    p->wake = true;
+    pthread_cond_signal(&p->jobs_cond);
+    pthread_mutex_unlock(&p->jobs_lock);
+}
+
+static void job_committed(void *ctx, wg_err e)
+{
+    store_job *j = ctx;
+    j->done(j->ctx, WG_OK, e);
+}
+
+/* Room for one more callback in the batch's list. */
+static bool reserve_done(store_pool *p)
+{
+    if (p->ndone < p->done_cap)
+        return true;
+    size_t cap = p->done_cap ? p->done_cap * 2 : 16;
+    store_done *d = realloc(p->done, cap * sizeof(*d));
+    if (!d)
+        return false;
+    p->done = d;
+    p->done_cap = cap;
+    return true;
+}
+
+/* Run the jobs (the committer, holding `write`), each in a savepoint of
+ * the open batch. */
+static void run_jobs(store_pool *p, store_job *j)
+{
+    store *w = p->writer;
+    while (j) {
+        store_job *next = j->next;
+        wg_err e = atomic_load(&p->broken) ? WG_ERR_UNAVAILABLE : WG_OK;
+        if (!e && !reserve_done(p))
+            e = WG_ERR_NOMEM;
+        if (!e && p->batch_open && sqlite3_get_autocommit(w->db))
+            close_batch(p, false); /* it died: its members hear the error */
+        if (!e && !p->batch_open && !(e = run(w, SQL_BEGIN))) {
+            p->batch_open = true;
+            p->batch_seq++;
+        }
+        if (!e && !(e = run(w, SQL_SAVEPOINT))) {
+            in_batch = true;
+            my_batch = p->batch_seq;
+            e = j->run(w, j->ctx);
+            in_batch = false;
+            if (!e)
+                e = run(w, SQL_RELEASE);
+            if (e) {
+                run(w, SQL_ROLLBACK_TO);
+                run(w, SQL_RELEASE);
+            }
+        }
+        if (e) {
+            if (p->batch_open && (p->batch_members == 0 || sqlite3_get_autocommit(w->db)))
+                close_batch(p, false);
+            j->done(j->ctx, e, WG_OK);
+        } else {
+            p->done[p->ndone++] = (store_done){job_committed, j};
+            p->batch_members++;
+        }
+        j = next;
+    }
 }
 
 static void *committer_main(void *arg)
 {
     store_pool *p = arg;
-    pthread_mutex_lock(&p->write);
     for (;;) {
-        while (!p->stopping && p->batch_members == 0)
-            pthread_cond_wait(&p->batch_ready, &p->write);
-        if (p->batch_members == 0)
-            break;
-        holds_write = true;
-        close_batch(p, true);
+        pthread_mutex_lock(&p->jobs_lock);
+        while (!p->jobs && !p->wake && !p->stopping)
+            pthread_cond_wait(&p->jobs_cond, &p->jobs_lock);
+        store_job *jobs = p->jobs;
+        p->jobs = NULL;
+        p->jobs_tail = &p->jobs;
+        p->wake = false;
+        bool stopping = p->stopping;
+        pthread_mutex_unlock(&p->jobs_lock);
         pthread_mutex_lock(&p->write);
+        holds_write = true;
+        run_jobs(p, jobs);
+        if (p->batch_members) {
+            close_batch(p, true);
+        } else {
+            holds_write = false;
+            pthread_mutex_unlock(&p->write);
+        }
+        if (stopping && !jobs)
+            break;
     }
-    pthread_mutex_unlock(&p->write);
     return NULL;
+}
+
+bool store_pool_submit(store_pool *p, store_job *j)
+{
+    if (!p || !p->committer_running)
+        return false;
+    pthread_mutex_lock(&p->jobs_lock);
+    bool ok = !p->stopping;
+    if (ok) {
+        j->next = NULL;
+        *p->jobs_tail = j;
+        p->jobs_tail = &j->next;
+        pthread_cond_signal(&p->jobs_cond);
+    }
+    pthread_mutex_unlock(&p->jobs_lock);
+    return ok;
 }
 
 /* The caller is done with its savepoint: released into the batch when
@@ -696,9 +863,10 @@ static wg_err leave_batch(store *s, bool member)
     in_batch = false;
     uint64_t seq = my_batch;
     if (member) {
-        if (p->batch_members++ == 0)
-            pthread_cond_signal(&p->batch_ready);
+        bool first = p->batch_members++ == 0;
         write_unlock(s);
+        if (first)
+            poke(p);
         return await_outcome(p, seq);
     }
     /* Close it when nobody else's work is in it, or when SQLite rolled the
@@ -767,15 +935,9 @@ void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx)
         done(ctx, store_commit(s));
         return;
     }
-    if (p->ndone == p->done_cap) {
-        size_t cap = p->done_cap ? p->done_cap * 2 : 16;
-        store_done *d = realloc(p->done, cap * sizeof(*d));
-        if (!d) {
-            done(ctx, store_commit(s)); /* wait instead */
-            return;
-        }
-        p->done = d;
-        p->done_cap = cap;
+    if (!reserve_done(p)) {
+        done(ctx, store_commit(s)); /* wait instead */
+        return;
     }
     wg_err e = run(s, SQL_RELEASE);
     if (e) {
@@ -787,9 +949,10 @@ void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx)
     }
     p->done[p->ndone++] = (store_done){done, ctx};
     in_batch = false;
-    if (p->batch_members++ == 0)
-        pthread_cond_signal(&p->batch_ready);
+    bool first = p->batch_members++ == 0;
     write_unlock(s);
+    if (first)
+        poke(p);
 }
 
 wg_err store_commit(store *s)
@@ -916,7 +1079,11 @@ wg_err store_pool_new(const char *path, const store_opts *o, store_pool **out, c
     pthread_mutex_init(&p->write, NULL);
     pthread_mutex_init(&p->sync_lock, NULL);
     pthread_cond_init(&p->synced, NULL);
-    pthread_cond_init(&p->batch_ready, NULL);
+    pthread_cond_init(&p->sync_wake, NULL);
+    pthread_mutex_init(&p->jobs_lock, NULL);
+    pthread_cond_init(&p->jobs_cond, NULL);
+    p->jobs_tail = &p->jobs;
+    p->to_sync_tail = &p->to_sync;
     pthread_mutex_init(&p->ckpt_lock, NULL);
     pthread_cond_init(&p->ckpt_wake, NULL);
     p->wal_fd = -1;
@@ -941,6 +1108,10 @@ store *store_pool_writer(store_pool *p)
             join_pool(p, s);
             s->next_in_pool = p->all;
             p->all = s;
+            if (pthread_create(&p->syncer, NULL, syncer_main, p) == 0)
+                p->syncer_running = true;
+            else
+                log_warn("store: no syncer thread: the committer syncs");
             __atomic_store_n(&p->writer, s, __ATOMIC_RELEASE);
             if (pthread_create(&p->committer, NULL, committer_main, p) == 0)
                 p->committer_running = true;
@@ -993,11 +1164,18 @@ void store_pool_free(store_pool *p)
     if (!p)
         return;
     if (p->committer_running) {
-        pthread_mutex_lock(&p->write);
+        pthread_mutex_lock(&p->jobs_lock);
         p->stopping = true;
-        pthread_cond_signal(&p->batch_ready);
-        pthread_mutex_unlock(&p->write);
+        pthread_cond_signal(&p->jobs_cond);
+        pthread_mutex_unlock(&p->jobs_lock);
         pthread_join(p->committer, NULL);
+    }
+    if (p->syncer_running) { /* after the committer: it syncs what is left */
+        pthread_mutex_lock(&p->sync_lock);
+        p->syncer_stopping = true;
+        pthread_cond_signal(&p->sync_wake);
+        pthread_mutex_unlock(&p->sync_lock);
+        pthread_join(p->syncer, NULL);
     }
     if (p->ckpt_running) {
         pthread_mutex_lock(&p->ckpt_lock);
@@ -1017,7 +1195,9 @@ void store_pool_free(store_pool *p)
     pthread_mutex_destroy(&p->write);
     pthread_mutex_destroy(&p->sync_lock);
     pthread_cond_destroy(&p->synced);
-    pthread_cond_destroy(&p->batch_ready);
+    pthread_cond_destroy(&p->sync_wake);
+    pthread_mutex_destroy(&p->jobs_lock);
+    pthread_cond_destroy(&p->jobs_cond);
     pthread_mutex_destroy(&p->ckpt_lock);
     pthread_cond_destroy(&p->ckpt_wake);
     free(p->done);
