@@ -345,8 +345,7 @@ static wg_err reply_reported(http_req *r)
 }
 
 /* The write (on the committer thread, in the transaction): a retry's
- * first case, or the new case with its history row. Possible duplicates
- * are looked up here, where the cases of the same batch are seen. */
+ * first case, or the new case with its history row. */
 static wg_err report_write(http_req *r)
 {
     report_job *rj = r->after_ctx;
@@ -365,10 +364,6 @@ static wg_err report_write(http_req *r)
     wg_err e = cases_insert(w, REQ_WHO(r), &rj->in, &rj->d, &why);
     if (e)
         return req_fail_why(r, e, &why);
-    rj->duplicates = cases_possible_duplicates(w, &rj->env, &rj->d.c);
-    if (!rj->duplicates)
-        return WG_ERR_NOMEM;
-    arena_defer(&r->ar, (void (*)(void *))json_decref, rj->duplicates);
     char *loc = arena_printf(&r->ar, "/api/cases/%lld", (long long)rj->d.c.id);
     r->audit_resource = loc;
     if (loc)
@@ -436,10 +431,21 @@ wg_err h_case_report(http_req *r)
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the grid index is not built yet");
     rj->env = env_of(r);
     wg_why why = {0};
-    e = cases_draft(req_store(r), req_vault(r), l, &rj->env, REQ_WHO(r), in, &rj->d, &why);
+    store *db = req_store(r);
+    if (!db || (e = store_snapshot(db))) {
+        locsvc_release(req_locator(r), l);
+        return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
+    }
+    e = cases_draft(db, req_vault(r), l, &rj->env, REQ_WHO(r), in, &rj->d, &why);
     locsvc_release(req_locator(r), l);
+    /* Looked up here, off the committer's path: a case committed by now
+     * is seen, one in the same batch is not. */
+    if (!e && !(rj->duplicates = cases_possible_duplicates(db, &rj->env, &rj->d.c)))
+        e = WG_ERR_NOMEM;
+    store_snapshot_end(db);
     if (e)
         return req_fail_why(r, e, &why);
+    arena_defer(&r->ar, (void (*)(void *))json_decref, rj->duplicates);
     req_write_then(r, report_write);
     return WG_OK;
 }

@@ -53,6 +53,13 @@ wg_err store_meta_get(store *s, const char *key, char *out, size_t cap);
 /* Insert or replace a row of the meta table. */
 wg_err store_meta_set(store *s, const char *key, const char *value);
 
+/* Several reads from one snapshot, in one read transaction: on a pool's
+ * connection each transaction starts from an empty page cache when another
+ * connection has written, so reads done together are cheaper together.
+ * Not on the writer's connection, and no writes inside. */
+wg_err store_snapshot(store *s);
+void store_snapshot_end(store *s);
+
 /* Transactions: one per request that writes. */
 wg_err store_begin(store *s);
 wg_err store_commit(store *s);

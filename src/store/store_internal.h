@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store/store.h"
 
@@ -32,6 +33,13 @@ struct store {
 /* The cached prepared statement for sql (a static string); NULL on a
  * prepare error (logged). */
 sqlite3_stmt *store_stmt(store *s, const char *sql);
+
+/* The VFS that writes each commit's WAL frames in one piece
+ * (store_walvfs.c): registered as the default, once, before any open.
+ * With defer_sync on, this thread's syncs of a WAL only write out (the
+ * pool syncs the file itself). */
+int store_walvfs_register(void);
+void store_walvfs_defer_sync(bool on);
 
 /* Reset and clear a statement after use. */
 void stmt_done(sqlite3_stmt *st);
