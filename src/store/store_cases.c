@@ -22,9 +22,9 @@ static const char SQL_CASE_INSERT[] =
     "INSERT INTO cases (category, status, urgency, source, description, address, lon, lat, grid,"
     " grid_l1, grid_l2, grid_l3, dedicated, department, route_rule, reporter_login, reporter_name,"
     " reporter_phone_sealed, reporter_phone_masked, reported_at, due_at, due_step,"
-    " idempotency_key, version, updated_at)"
+    " idempotency_key, version, updated_at, summary)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, nullif(?15, 0), ?16,"
-    " ?17, ?18, ?19, ?20, nullif(?21, 0), ?22, nullif(?23, ''), 1, ?24)";
+    " ?17, ?18, ?19, ?20, nullif(?21, 0), ?22, nullif(?23, ''), 1, ?24, substr(?5, 1, 80))";
 static const char SQL_CASE_GET[] = "SELECT " CASE_COLS " FROM cases WHERE id = ?1";
 static const char SQL_CASE_UPDATE[] =
     "UPDATE cases SET status = ?3, department = ?4, route_rule = nullif(?5, 0),"
@@ -44,13 +44,15 @@ static const char SQL_EVENTS[] =
     "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
     " WHERE case_id = ?1 ORDER BY id";
 /* The cells of the box (lon ?3..?5, lat ?4..?6), a row of cells at a time,
- * with the formula of the generated column `cell` (sql/011_case_cells.sql). */
+ * with the formula of the index cases_near (sql/014_case_near_covering.sql),
+ * which answers it alone. */
+#define CASE_CELL "(CAST((lat + 90) * 1000 AS INTEGER) * 1000000 + CAST((lon + 180) * 1000 AS INTEGER))"
 static const char SQL_CASE_NEAR[] =
     "WITH RECURSIVE band(r) AS (SELECT CAST((?4 + 90) * 1000 AS INTEGER) UNION ALL"
     " SELECT r + 1 FROM band WHERE r < CAST((?6 + 90) * 1000 AS INTEGER))"
-    " SELECT id, status, description, lon, lat, reported_at"
-    " FROM band CROSS JOIN cases INDEXED BY cases_cell"
-    " WHERE category = ?1 AND cell BETWEEN r * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
+    " SELECT id, status, summary, lon, lat, reported_at"
+    " FROM band CROSS JOIN cases INDEXED BY cases_near"
+    " WHERE category = ?1 AND " CASE_CELL " BETWEEN r * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
     " AND r * 1000000 + CAST((?5 + 180) * 1000 AS INTEGER)"
     " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2 AND id < ?7"
     " AND status NOT IN ('closed', 'not_filed', 'merged') ORDER BY id DESC LIMIT 50";

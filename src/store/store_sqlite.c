@@ -613,6 +613,7 @@ static int on_wal(void *arg, sqlite3 *db, const char *name, int frames)
 static void *checkpointer_main(void *arg)
 {
     store_pool *p = arg;
+    pthread_setname_np(pthread_self(), "wg-checkpoint");
     store *c = NULL;
     char err[512];
     if (store_open(p->path, &p->opts, &c, err, sizeof(err)))
@@ -762,6 +763,7 @@ static void run_jobs(store_pool *p, store_job *j)
 static void *committer_main(void *arg)
 {
     store_pool *p = arg;
+    pthread_setname_np(pthread_self(), "wg-committer");
     pthread_mutex_lock(&p->write);
     for (;;) {
         while (!p->stopping && p->batch_members == 0)
@@ -780,6 +782,7 @@ static void *committer_main(void *arg)
 static void *runner_main(void *arg)
 {
     store_pool *p = arg;
+    pthread_setname_np(pthread_self(), "wg-runner");
     pthread_mutex_lock(&p->jobs_lock);
     for (;;) {
         while (!p->jobs && !p->runner_stopping)
