@@ -339,16 +339,16 @@ typedef struct {
     json_t *out;
 } dup_ctx;
 
-static wg_err add_dup(void *ctx, const store_case *o)
+static wg_err add_dup(void *ctx, const store_case_near_row *o)
 {
     dup_ctx *d = ctx;
-    if (o->id == d->c->id || !o->has_point || o->reported_at > d->c->reported_at)
+    if (o->id == d->c->id || o->reported_at > d->c->reported_at)
         return WG_OK;
     double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
     if (m <= d->radius)
         json_array_append_new(d->out, json_pack("{s:I, s:f, s:s, s:s}", "id", (json_int_t)o->id,
                                                 "distance_m", round(m * 10) / 10, "status",
-                                                o->status, "description", o->description));
+                                                o->status, "description", o->summary));
     return WG_OK;
 }
 

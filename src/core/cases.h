@@ -112,8 +112,9 @@ wg_err cases_insert(store *s, const actor *who, const case_input *in, case_draft
 /* Open cases of c's category within the duplicate radius, reported in the
  * duplicate window before c and taken in before it (a lower id: the same
  * answer inside c's transaction or after its commit; for a draft, id 0,
- * every case s sees), as
- * [{"id","distance_m","status","description"}] (new reference; empty when c has no point). */
+ * every case s sees), as [{"id","distance_m","status","description"}],
+ * the description cut to its first 80 characters (new reference; empty
+ * when c has no point). */
 json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c);
 
 /* Can `who` see case c at all? (scope: grid subtree, own department or a

@@ -357,11 +357,18 @@ wg_err store_case_events(store *s, int64_t case_id,
                          wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
 /* Open cases of a category reported since `since`, with an id below
  * `below` (taken in before it), whose point lies in the box [lon0, lon1] x
- * [lat0, lat1]: the newest 50, each with only its id, status, description,
- * point and reported_at. */
+ * [lat0, lat1]: the newest 50, each with its id, status, the start of its
+ * description, point and reported_at. */
+typedef struct {
+    int64_t id;
+    char status[16];
+    char summary[321]; /* the description's first 80 characters */
+    double lon, lat;
+    int64_t reported_at;
+} store_case_near_row;
 wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
                        double lat0, double lon1, double lat1,
-                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx);
+                       wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx);
 
 typedef struct {
     /* scope: what the asker may see (all set false/empty: nothing) */

@@ -116,19 +116,17 @@ static void read_case_any(sqlite3_stmt *st, void *out)
 STORE_EACH(case, store_case, read_case)
 
 /* What possible duplicates need of a case (SQL_CASE_NEAR's columns). */
-static void read_near(sqlite3_stmt *st, store_case *c)
+static void read_near(sqlite3_stmt *st, store_case_near_row *c)
 {
-    memset(c, 0, sizeof(*c));
     c->id = sqlite3_column_int64(st, 0);
     stmt_col_text(st, 1, c->status, sizeof(c->status));
-    stmt_col_text(st, 2, c->description, sizeof(c->description));
-    c->has_point = true; /* the query takes only cases with a point */
+    stmt_col_text(st, 2, c->summary, sizeof(c->summary));
     c->lon = sqlite3_column_double(st, 3);
     c->lat = sqlite3_column_double(st, 4);
     c->reported_at = sqlite3_column_int64(st, 5);
 }
 
-STORE_EACH(near, store_case, read_near)
+STORE_EACH(near, store_case_near_row, read_near)
 
 wg_err store_cases_index_text(store *s, int64_t from)
 {
@@ -250,7 +248,7 @@ wg_err store_case_events(store *s, int64_t case_id,
 
 wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
                        double lat0, double lon1, double lat1,
-                       wg_err (*cb)(void *ctx, const store_case *c), void *ctx)
+                       wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
     if (!st)
