@@ -48,8 +48,8 @@ t0=$(date +%s)
 sqlite3 "$work/k.db" >/dev/null <<SQL
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
-DROP TRIGGER cases_fts_insert;
-DROP INDEX cases_cell;
+DROP TRIGGER IF EXISTS cases_fts_insert;
+DROP INDEX IF EXISTS cases_near;
 DROP TRIGGER case_count_insert;
 DROP INDEX cases_status; DROP INDEX cases_grid; DROP INDEX cases_department;
 DROP INDEX cases_category; DROP INDEX cases_reported; DROP INDEX cases_due;
