@@ -152,6 +152,24 @@ test('return, rework, extension, deferral, reopening, merge', async () => {
   assert.equal(r.json.merged_into, id);
 });
 
+test('possible duplicates: an open case of the category close by, its description cut to 80 characters', async () => {
+  const long = '小区东门外人行道上堆放大量装修垃圾和废弃家具'.repeat(5); // 110 characters
+  const first = await report('member', { category: 'E0103', lon: micro[0], lat: micro[1], description: long });
+  assert.equal(first.status, 201, first.text);
+  // 20 m north: within the default 50 m.
+  const again = await report('member', { category: 'E0103', lon: micro[0], lat: micro[1] + 20 / 110574, description: '东门外装修垃圾' });
+  assert.equal(again.status, 201, again.text);
+  const d = again.json.possible_duplicates.find((x) => x.id === first.json.id);
+  assert.ok(d, again.text);
+  assert.equal(d.description, [...long].slice(0, 80).join(''));
+  assert.equal(d.status, 'reported');
+  assert.ok(d.distance_m > 15 && d.distance_m < 25, `${d.distance_m}`);
+  // Another category at the same spot is no duplicate; neither is the case itself.
+  const other = await report('member', { category: 'E0104', lon: micro[0], lat: micro[1], description: '门口乱停车' });
+  assert.ok(!other.json.possible_duplicates.some((x) => x.id === first.json.id), other.text);
+  assert.ok(!first.json.possible_duplicates.some((x) => x.id === first.json.id), first.text);
+});
+
 test('a whistle to two departments: one reports for duty in time, the other late', async () => {
   let r = await report('chief', { category: 'E0301', lon: micro[0], lat: micro[1], description: '楼顶违法搭建彩钢房' });
   const id = r.json.id;
