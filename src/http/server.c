@@ -421,8 +421,7 @@ static wg_err finish_write(req_ctx *c)
     return r->after_commit ? r->after_commit(r) : WG_OK;
 }
 
-/* Start the write transaction of a route (run_handler does it before the
- * handler; write_late handlers call req_write themselves). */
+/* Start the write transaction of a route, before its handler. */
 static wg_err begin_write(http_req *r)
 {
     /* The write runs on the pool's writer connection; reads after the
@@ -446,8 +445,8 @@ void req_write_then(http_req *r, http_handler fn)
     r->write_fn = fn;
 }
 
-/* A write_late route's write on the committer thread: its part, then the
- * audit row. */
+/* A write_late route's write, on the store pool's runner thread: its part,
+ * then the audit row. */
 static wg_err job_run(store *w, void *ctx)
 {
     req_ctx *c = ctx;
@@ -477,7 +476,7 @@ static void job_done(void *ctx, wg_err run_err, wg_err commit_err)
     on_committed(c, commit_err);
 }
 
-/* Hand a write_late route's write to the committer. */
+/* Hand a write_late route's write to the store pool's runner. */
 static wg_err submit_write(req_ctx *c, bool *pending)
 {
     http_req *r = &c->r;
@@ -488,13 +487,13 @@ static wg_err submit_write(req_ctx *c, bool *pending)
     if (!j)
         return WG_ERR_NOMEM;
     *j = (store_job){.run = job_run, .done = job_done, .ctx = c};
-    if (!store_pool_writer(pool)) /* starts the committer */
+    if (!store_pool_writer(pool)) /* starts the committer and the runner */
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
     if (store_pool_broken(pool))
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL,
                         "writes are refused until the server restarts: a sync of the "
                         "write-ahead log failed");
-    /* Suspend first: the committer may call back before submit returns. */
+    /* Suspend first: the runner may call back before submit returns. */
     MHD_suspend_connection(r->conn);
     if (!store_pool_submit(pool, j)) {
         MHD_resume_connection(r->conn);
@@ -506,11 +505,11 @@ static wg_err submit_write(req_ctx *c, bool *pending)
 
 /* Run the handler. A write route runs in one transaction together with its
  * audit row: both commit or neither does. The transaction begins before
- * the handler, or, for a write_late route, when the handler calls
- * req_write (what it does before holds no write lock). The commit is
- * asynchronous: the connection is suspended, its thread serves others
- * meanwhile, and *pending says so; on_committed wakes it and answer()
- * finishes. */
+ * the handler; a write_late route's handler holds no write lock and hands
+ * its write over (req_write_then) to the store pool's runner thread. The
+ * commit is asynchronous: the connection is suspended, its thread serves
+ * others meanwhile, and *pending says so; on_committed (or job_done) wakes
+ * it and answer() finishes. */
 static wg_err run_handler(req_ctx *c, bool *pending)
 {
     http_req *r = &c->r;

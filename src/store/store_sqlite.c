@@ -718,8 +718,26 @@ static bool reserve_done(store_pool *p)
     return true;
 }
 
-/* Run the jobs (the committer, holding `write`), each in a savepoint of
- * the open batch. */
+/* The writer's batch, open (with `write` held): begun if there is none,
+ * and begun anew if SQLite rolled the last one back (an I/O error, a full
+ * disk), whose members then hear the error. */
+static wg_err open_batch(store_pool *p)
+{
+    store *w = p->writer;
+    if (p->batch_open && sqlite3_get_autocommit(w->db))
+        close_batch(p, false);
+    if (p->batch_open)
+        return WG_OK;
+    wg_err e = run(w, SQL_BEGIN);
+    if (!e) {
+        p->batch_open = true;
+        p->batch_seq++;
+    }
+    return e;
+}
+
+/* Run the jobs (the runner, holding `write`), each in a savepoint of the
+ * open batch. */
 static void run_jobs(store_pool *p, store_job *j)
 {
     store *w = p->writer;
@@ -728,12 +746,8 @@ static void run_jobs(store_pool *p, store_job *j)
         wg_err e = atomic_load(&p->broken) ? WG_ERR_UNAVAILABLE : WG_OK;
         if (!e && !reserve_done(p))
             e = WG_ERR_NOMEM;
-        if (!e && p->batch_open && sqlite3_get_autocommit(w->db))
-            close_batch(p, false); /* it died: its members hear the error */
-        if (!e && !p->batch_open && !(e = run(w, SQL_BEGIN))) {
-            p->batch_open = true;
-            p->batch_seq++;
-        }
+        if (!e)
+            e = open_batch(p);
         if (!e && !(e = run(w, SQL_SAVEPOINT))) {
             in_batch = true;
             my_batch = p->batch_seq;
@@ -869,15 +883,9 @@ wg_err store_begin(store *s)
     wg_err e;
     if (is_writer(s)) {
         store_pool *p = s->pool;
-        if (p->batch_open && sqlite3_get_autocommit(s->db))
-            close_batch(p, false); /* it died: its members hear the error */
-        if (!p->batch_open) {
-            if ((e = run(s, SQL_BEGIN))) {
-                write_unlock(s);
-                return e;
-            }
-            p->batch_open = true;
-            p->batch_seq++;
+        if ((e = open_batch(p))) {
+            write_unlock(s);
+            return e;
         }
         my_batch = p->batch_seq;
         in_batch = true;
