@@ -21,7 +21,7 @@
 
 static const char *const keys[] = {"db", "key_file", "busy_timeout_ms", "log_level",
                                    "work_periods", "utc_offset_minutes", "duplicate_radius_m",
-                                   "duplicate_window_hours", NULL};
+                                   "duplicate_window_hours", "duplicate_limit", NULL};
 
 typedef struct {
     const char *as, *category, *grid, *description, *urgency, *source, *note, *department,
@@ -152,7 +152,8 @@ int cmd_case(int argc, char **argv)
         e = locator_build(s, &l, &why);
     case_env env = {.cal = cal, .now = (int64_t)time(NULL),
                     .duplicate_radius_m = (double)cfg.duplicate_radius_m,
-                    .duplicate_window_s = cfg.duplicate_window_hours * 3600};
+                    .duplicate_window_s = cfg.duplicate_window_hours * 3600,
+                    .duplicate_limit = (int)cfg.duplicate_limit};
     actor who = {0};
     if (!e && o.as) {
         store_user u;

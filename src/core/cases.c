@@ -336,13 +336,15 @@ static double metres_between(double lon1, double lat1, double lon2, double lat2)
 typedef struct {
     const store_case *c;
     double radius;
+    size_t limit;
     json_t *out;
 } dup_ctx;
 
 static wg_err add_dup(void *ctx, const store_case_near_row *o)
 {
     dup_ctx *d = ctx;
-    if (o->id == d->c->id || o->reported_at > d->c->reported_at)
+    if (o->id == d->c->id || o->reported_at > d->c->reported_at ||
+        json_array_size(d->out) >= d->limit)
         return WG_OK;
     double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
     if (m <= d->radius)
@@ -359,7 +361,8 @@ json_t *cases_possible_duplicates(store *s, const case_env *env, const store_cas
         return out;
     double dlat = env->duplicate_radius_m / 110574.0;
     double dlon = env->duplicate_radius_m / (111320.0 * cos(c->lat * M_PI / 180.0));
-    dup_ctx d = {c, env->duplicate_radius_m, out};
+    dup_ctx d = {c, env->duplicate_radius_m,
+                 env->duplicate_limit > 0 ? (size_t)env->duplicate_limit : 50, out};
     /* Only cases taken in before c, were it run after c's commit (a draft,
      * id 0, is not in yet: all stored cases are before it). */
     store_case_near(s, c->category, c->reported_at - env->duplicate_window_s,

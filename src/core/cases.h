@@ -69,6 +69,7 @@ typedef struct {
     int64_t now;
     double duplicate_radius_m;   /* possible duplicates: same category within */
     int64_t duplicate_window_s;  /* ... reported in the last */
+    int duplicate_limit;         /* ... at most this many (0: 50), newest first */
 } case_env;
 
 typedef struct {

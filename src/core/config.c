@@ -70,6 +70,8 @@ static const config_key keys[] = {
      "Open cases of the same category this close are offered as possible duplicates."},
     {"duplicate_window_hours", CFG_INT, F(duplicate_window_hours), "72", 0, 8760,
      "... if reported within this many hours."},
+    {"duplicate_limit", CFG_INT, F(duplicate_limit), "10", 1, 50,
+     "... at most this many, the newest first."},
     {"escalation_interval", CFG_INT, F(escalation_interval), "60", 0, 86400,
      "Seconds between scans for overdue steps (each gets an escalation entry); 0 turns it off."},
     {"kpi_exclude_deferred", CFG_BOOL, F(kpi_exclude_deferred), "false", 0, 0,

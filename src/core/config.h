@@ -45,6 +45,7 @@ typedef struct {
     int64_t utc_offset_minutes;
     int64_t duplicate_radius_m;
     int64_t duplicate_window_hours;
+    int64_t duplicate_limit;
     int64_t escalation_interval;
     bool kpi_exclude_deferred;
     char attachment_dir[CONFIG_STR_MAX];

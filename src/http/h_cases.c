@@ -34,7 +34,8 @@ static case_env env_of(http_req *r)
     return (case_env){.cal = req_calendar(r),
                       .now = (int64_t)time(NULL),
                       .duplicate_radius_m = (double)cfg->duplicate_radius_m,
-                      .duplicate_window_s = cfg->duplicate_window_hours * 3600};
+                      .duplicate_window_s = cfg->duplicate_window_hours * 3600,
+                      .duplicate_limit = (int)cfg->duplicate_limit};
 }
 
 /* ---- catalogue ---- */

@@ -2,10 +2,12 @@
  * routes.c - the routes table: every path the server answers.
  *
  * {methods, pattern, handler, body, max_body (0 = configured default),
- *  permission, audit action, audit failures too}. The first row whose
- * pattern and method match wins; a path that matches only with other
- * methods gets 405 with Allow. A row with an audit action is a write: its
- * handler runs in one transaction with the audit row.
+ *  permission, audit action, audit failures too, write late}. The first
+ * row whose pattern and method match wins; a path that matches only with
+ * other methods gets 405 with Allow. A row with an audit action is a
+ * write: its handler runs in one transaction with the audit row. A "write
+ * late" row's handler checks and computes without the write lock and
+ * hands its write over (req_write_then); such a row audits no failures.
  */
 #include "http/handlers.h"
 #include "http/server.h"

@@ -168,6 +168,14 @@ test('possible duplicates: an open case of the category close by, its descriptio
   const other = await report('member', { category: 'E0104', lon: micro[0], lat: micro[1], description: '门口乱停车' });
   assert.ok(!other.json.possible_duplicates.some((x) => x.id === first.json.id), other.text);
   assert.ok(!first.json.possible_duplicates.some((x) => x.id === first.json.id), first.text);
+  // At most duplicate_limit (10 by default), the newest first.
+  let last;
+  for (let i = 0; i < 11; i++)
+    last = await report('member', { category: 'E0103', lon: micro[0], lat: micro[1], description: `东门外装修垃圾 ${i}` });
+  const ids = last.json.possible_duplicates.map((x) => x.id);
+  assert.equal(ids.length, 10, last.text);
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
+  assert.equal(ids[0], last.json.id - 1);
 });
 
 test('a whistle to two departments: one reports for duty in time, the other late', async () => {
