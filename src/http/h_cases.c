@@ -345,8 +345,8 @@ static wg_err reply_reported(http_req *r)
     return reply_json(r, 201, j);
 }
 
-/* The write (on the committer thread, in the transaction): a retry's
- * first case, or the new case with its history row. */
+/* The write (on the store pool's runner thread, in the transaction): a
+ * retry's first case, or the new case with its history row. */
 static wg_err report_write(http_req *r)
 {
     report_job *rj = r->after_ctx;
@@ -439,8 +439,8 @@ wg_err h_case_report(http_req *r)
     }
     e = cases_draft(db, req_vault(r), l, &rj->env, REQ_WHO(r), in, &rj->d, &why);
     locsvc_release(req_locator(r), l);
-    /* Looked up here, off the committer's path: a case committed by now
-     * is seen, one in the same batch is not. */
+    /* Looked up here, off the runner's path: a case committed by now is
+     * seen, one in the same batch is not. */
     if (!e && !(rj->duplicates = cases_possible_duplicates(db, &rj->env, &rj->d.c)))
         e = WG_ERR_NOMEM;
     store_snapshot_end(db);
