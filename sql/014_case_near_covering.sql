@@ -11,7 +11,17 @@
 DROP INDEX cases_cell;
 ALTER TABLE cases DROP COLUMN cell;
 ALTER TABLE cases ADD COLUMN summary TEXT;
+-- Filling it is no change of any case's counts: without the KPI log's
+-- update triggers (008) for the while, or every case would log -1 and +1.
+DROP TRIGGER case_count_update_old;
+DROP TRIGGER case_count_update_new;
 UPDATE cases SET summary = substr(description, 1, 80);
+CREATE TRIGGER case_count_update_old BEFORE UPDATE ON cases BEGIN
+    INSERT INTO case_count_log SELECT NULL, -1, * FROM case_contrib WHERE case_id = old.id;
+END;
+CREATE TRIGGER case_count_update_new AFTER UPDATE ON cases BEGIN
+    INSERT INTO case_count_log SELECT NULL, 1, * FROM case_contrib WHERE case_id = new.id;
+END;
 CREATE TRIGGER cases_summary_update AFTER UPDATE OF description ON cases BEGIN
     UPDATE cases SET summary = substr(new.description, 1, 80) WHERE id = new.id;
 END;
