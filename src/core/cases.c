@@ -376,10 +376,10 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
 {
     memset(d, 0, sizeof(*d));
     store_case *c = &d->c;
-    store_category *kp = &d->k, k;
+    store_category *k = &d->k;
     if (!in->category)
         return wg_fail(why, WG_ERR_INVALID, "category", "'category' is required");
-    wg_err e = store_category_get(s, in->category, &k);
+    wg_err e = store_category_get(s, in->category, k);
     if (e == WG_ERR_NOT_FOUND)
         return wg_fail(why, WG_ERR_INVALID, "category", "no category %s (see GET /api/categories)",
                        in->category);
@@ -473,8 +473,7 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
              in->idempotency_key ? in->idempotency_key : "");
     c->reported_at = c->updated_at = env->now;
     c->closed_on_time = -1;
-    set_due(c, deadline(env, &k, urgency, STEP_FILE, env->now), "file");
-    *kp = k;
+    set_due(c, deadline(env, k, urgency, STEP_FILE, env->now), "file");
     return WG_OK;
 }
 

@@ -480,8 +480,6 @@ static const char SQL_CONTRIB_LAST[] = "SELECT coalesce(max(seq), 0) FROM case_c
 /* The newest row stays: the log's rowids must keep growing past what the
  * counters applied (an empty table would hand out 1 again). */
 static const char SQL_CONTRIB_TRIM[] = "DELETE FROM case_count_log WHERE seq < ?1";
-static const char SQL_READ_BEGIN[] = "BEGIN";
-static const char SQL_READ_END[] = "COMMIT";
 
 static void read_contrib(sqlite3_stmt *st, store_case_contrib *c)
 {
@@ -509,18 +507,17 @@ wg_err store_case_contrib_all(store *s, int64_t *last_seq,
                               wg_err (*cb)(void *ctx, const store_case_contrib *c), void *ctx)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CONTRIB_ALL);
-    sqlite3_stmt *begin = store_stmt(s, SQL_READ_BEGIN), *end = store_stmt(s, SQL_READ_END);
-    if (!st || !begin || !end)
+    if (!st)
         return WG_ERR_STORE;
-    /* One read transaction: the log's last row and the cases agree. */
-    wg_err e = stmt_exec(begin);
+    /* One snapshot: the log's last row and the cases agree. */
+    wg_err e = store_snapshot(s);
     if (e)
         return e;
     e = store_query_i64(s, SQL_CONTRIB_LAST, last_seq);
     if (!e)
         e = stmt_each(st, contrib_row, &(contrib_each){cb, ctx});
-    wg_err e2 = stmt_exec(end);
-    return e ? e : e2;
+    store_snapshot_end(s);
+    return e;
 }
 
 wg_err store_case_contrib_since(store *s, int64_t after, int limit,
