@@ -73,9 +73,13 @@ async function act(page, id, label, { note, file, form } = {}) {
   await page.locator('.actions-bar, .hint').first().waitFor();
 }
 
-// The dashboard's case KPI cards, as the leader's page shows them.
+// The dashboard's case KPI cards, as the leader's page shows them. A
+// hash navigation keeps the old page on screen until the new one mounts,
+// so the home page is waited for first: a dashboard left from an earlier
+// visit would otherwise answer with its old figures.
 async function dashboardKpis(page) {
   await page.goto(`${env.srv.url}/#/home`);
+  await page.locator('[data-tile]').first().waitFor();
   await page.goto(`${env.srv.url}/#/dashboard`);
   const get = async (key) => {
     const v = page.locator(`[data-part="cases"] [data-kpi="${key}"] .value`);
