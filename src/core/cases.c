@@ -245,6 +245,11 @@ json_t *cases_allowed_json(unsigned mask)
     return record_allowed_json(&flow, mask);
 }
 
+void cases_allowed_write(jsonw *w, unsigned mask)
+{
+    record_allowed_write(&flow, mask, w);
+}
+
 /* ---- deadlines ---- */
 
 /* When step `step` of a case of category k is due, counted from `from`
@@ -336,39 +341,63 @@ static double metres_between(double lon1, double lat1, double lon2, double lat2)
 typedef struct {
     const store_case *c;
     double radius;
-    size_t limit;
-    json_t *out;
+    size_t cap, n;
+    case_dup *out;
 } dup_ctx;
 
 static wg_err add_dup(void *ctx, const store_case_near_row *o)
 {
     dup_ctx *d = ctx;
-    if (o->id == d->c->id || o->reported_at > d->c->reported_at ||
-        json_array_size(d->out) >= d->limit)
+    if (o->id == d->c->id || o->reported_at > d->c->reported_at || d->n >= d->cap)
         return WG_OK;
     double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
-    if (m <= d->radius)
-        json_array_append_new(d->out, json_pack("{s:I, s:f, s:s, s:s}", "id", (json_int_t)o->id,
-                                                "distance_m", round(m * 10) / 10, "status",
-                                                o->status, "description", o->summary));
+    if (m > d->radius)
+        return WG_OK;
+    case_dup *x = &d->out[d->n++];
+    x->id = o->id;
+    x->distance_m = round(m * 10) / 10;
+    snprintf(x->status, sizeof(x->status), "%s", o->status);
+    snprintf(x->description, sizeof(x->description), "%s", o->summary);
     return WG_OK;
 }
 
-json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c)
+size_t cases_duplicates_cap(const case_env *env)
 {
-    json_t *out = json_array();
-    if (!c->has_point || !out)
-        return out;
+    return env->duplicate_limit > 0 ? (size_t)env->duplicate_limit : 50;
+}
+
+size_t cases_possible_duplicates(store *s, const case_env *env, const store_case *c,
+                                 case_dup *out)
+{
+    if (!c->has_point)
+        return 0;
     double dlat = env->duplicate_radius_m / 110574.0;
     double dlon = env->duplicate_radius_m / (111320.0 * cos(c->lat * M_PI / 180.0));
-    dup_ctx d = {c, env->duplicate_radius_m,
-                 env->duplicate_limit > 0 ? (size_t)env->duplicate_limit : 50, out};
+    dup_ctx d = {c, env->duplicate_radius_m, cases_duplicates_cap(env), 0, out};
     /* Only cases taken in before c, were it run after c's commit (a draft,
      * id 0, is not in yet: all stored cases are before it). */
     store_case_near(s, c->category, c->reported_at - env->duplicate_window_s,
                     c->id ? c->id : INT64_MAX, c->lon - dlon,
                     c->lat - dlat, c->lon + dlon, c->lat + dlat, add_dup, &d);
-    return out;
+    return d.n;
+}
+
+void cases_duplicates_write(jsonw *w, const case_dup *d, size_t n)
+{
+    jsonw_array(w);
+    for (size_t i = 0; i < n; i++) {
+        jsonw_object(w);
+        jsonw_key(w, "id");
+        jsonw_int(w, d[i].id);
+        jsonw_key(w, "distance_m");
+        jsonw_real(w, d[i].distance_m);
+        jsonw_key(w, "status");
+        jsonw_str(w, d[i].status);
+        jsonw_key(w, "description");
+        jsonw_str(w, d[i].description);
+        jsonw_end(w);
+    }
+    jsonw_end(w);
 }
 
 wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *env,
@@ -833,14 +862,6 @@ wg_err cases_escalate_overdue(store *s, const case_env *env, int *n)
 
 /* ---- JSON ---- */
 
-static json_t *when(const calendar *cal, int64_t t)
-{
-    char buf[CAL_ISO_CAP];
-    if (!t || !calendar_format_iso(t, calendar_utc_offset(cal), buf, sizeof(buf)))
-        return json_null();
-    return json_string(buf);
-}
-
 json_t *cases_json(store *s, const store_case *c, const calendar *cal)
 {
     store_category k;
@@ -848,58 +869,147 @@ json_t *cases_json(store *s, const store_case *c, const calendar *cal)
     return cases_json_as(c, have_k ? &k : NULL, cal);
 }
 
-json_t *cases_json_as(const store_case *c, const store_category *kp, const calendar *cal)
+static void write_when(jsonw *w, const calendar *cal, int64_t t)
 {
-    json_t *cat = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->category, "name_zh",
-                            kp ? kp->name_zh : NULL, "name_en", kp ? kp->name_en : NULL, "kind",
-                            kp ? kp->kind : NULL);
-    json_t *grid = json_pack("{s:s, s:s?, s:s?, s:s?}", "code", c->grid, "l1",
-                             c->grid_l1[0] ? c->grid_l1 : NULL, "l2",
-                             c->grid_l2[0] ? c->grid_l2 : NULL, "l3",
-                             c->grid_l3[0] ? c->grid_l3 : NULL);
-    json_t *ded = json_array();
+    char buf[CAL_ISO_CAP];
+    jsonw_str(w, t && calendar_format_iso(t, calendar_utc_offset(cal), buf, sizeof(buf)) ? buf
+                                                                                          : NULL);
+}
+
+static const char *or_null(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
+                      const calendar *cal)
+{
+    jsonw_key(w, "id");
+    jsonw_int(w, c->id);
+    jsonw_key(w, "category");
+    jsonw_object(w);
+    jsonw_key(w, "code");
+    jsonw_str(w, c->category);
+    static const char *const knames[] = {"name_zh", "name_en", "kind"};
+    const char *kv[] = {kp ? kp->name_zh : NULL, kp ? kp->name_en : NULL, kp ? kp->kind : NULL};
+    for (size_t i = 0; i < WG_ARRAY_LEN(knames); i++) {
+        jsonw_key(w, knames[i]);
+        jsonw_str(w, kv[i]);
+    }
+    jsonw_end(w);
+    static const char *const strs[] = {"status", "urgency", "source", "description", "address"};
+    const char *sv[] = {c->status, c->urgency, c->source, c->description, c->address};
+    for (size_t i = 0; i < WG_ARRAY_LEN(strs); i++) {
+        jsonw_key(w, strs[i]);
+        jsonw_str(w, sv[i]);
+    }
+    jsonw_key(w, "grid");
+    jsonw_object(w);
+    static const char *const gnames[] = {"code", "l1", "l2", "l3"};
+    const char *gv[] = {c->grid, or_null(c->grid_l1), or_null(c->grid_l2), or_null(c->grid_l3)};
+    for (size_t i = 0; i < WG_ARRAY_LEN(gnames); i++) {
+        jsonw_key(w, gnames[i]);
+        jsonw_str(w, gv[i]);
+    }
+    jsonw_key(w, "dedicated");
+    jsonw_array(w);
     char buf[sizeof(c->dedicated)];
     snprintf(buf, sizeof(buf), "%s", c->dedicated);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(ded, json_string(t));
-    json_object_set_new(grid, "dedicated", ded);
-    json_t *j = json_pack(
-        "{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "id", (json_int_t)c->id,
-        "category", cat, "status", c->status, "urgency", c->urgency, "source", c->source,
-        "description", c->description, "address", c->address, "grid", grid, "department",
-        c->department, "route_rule", c->route_rule ? json_integer(c->route_rule) : json_null(),
-        "location", c->has_point ? json_pack("{s:f, s:f}", "lon", c->lon, "lat", c->lat)
-                                 : json_null());
-    json_object_set_new(j, "reporter",
-                        json_pack("{s:s?, s:s?, s:s?}", "login",
-                                  c->reporter_login[0] ? c->reporter_login : NULL, "name",
-                                  c->reporter_name[0] ? c->reporter_name : NULL, "phone",
-                                  c->reporter_phone_masked[0] ? c->reporter_phone_masked : NULL));
+        jsonw_str(w, t);
+    jsonw_end(w);
+    jsonw_end(w);
+    jsonw_key(w, "department");
+    jsonw_str(w, c->department);
+    jsonw_key(w, "route_rule");
+    if (c->route_rule)
+        jsonw_int(w, c->route_rule);
+    else
+        jsonw_null(w);
+    jsonw_key(w, "location");
+    if (c->has_point) {
+        jsonw_object(w);
+        jsonw_key(w, "lon");
+        jsonw_real(w, c->lon);
+        jsonw_key(w, "lat");
+        jsonw_real(w, c->lat);
+        jsonw_end(w);
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_key(w, "reporter");
+    jsonw_object(w);
+    static const char *const rnames[] = {"login", "name", "phone"};
+    const char *rv[] = {or_null(c->reporter_login), or_null(c->reporter_name),
+                        or_null(c->reporter_phone_masked)};
+    for (size_t i = 0; i < WG_ARRAY_LEN(rnames); i++) {
+        jsonw_key(w, rnames[i]);
+        jsonw_str(w, rv[i]);
+    }
+    jsonw_end(w);
     static const char *const tnames[] = {"reported_at", "filed_at",    "dispatched_at",
                                          "acknowledged_at", "started_at", "fed_back_at",
                                          "verified_at", "closed_at"};
     const int64_t tv[] = {c->reported_at, c->filed_at,    c->dispatched_at, c->acknowledged_at,
                           c->started_at,  c->fed_back_at, c->verified_at,   c->closed_at};
-    json_t *times = json_object();
-    for (size_t i = 0; i < WG_ARRAY_LEN(tnames); i++)
-        json_object_set_new(times, tnames[i], when(cal, tv[i]));
-    json_object_set_new(j, "times", times);
-    json_object_set_new(j, "due", json_pack("{s:s?, s:o, s:o}", "step",
-                                            c->due_step[0] ? c->due_step : NULL, "at",
-                                            when(cal, c->due_at), "handle_by",
-                                            when(cal, c->handle_due_at)));
-    json_object_set_new(j, "overdue", json_boolean(c->overdue));
-    json_object_set_new(j, "extension_requested", json_boolean(c->extension_requested));
-    json_object_set_new(j, "extensions", json_integer(c->extensions));
-    json_object_set_new(j, "reworks", json_integer(c->reworks));
-    json_object_set_new(j, "whistles", json_integer(c->whistles));
-    json_object_set_new(j, "merged_into", c->merged_into ? json_integer(c->merged_into)
-                                                         : json_null());
-    json_object_set_new(j, "satisfaction", c->satisfaction ? json_integer(c->satisfaction)
-                                                           : json_null());
-    json_object_set_new(j, "closed_on_time",
-                        c->closed_on_time < 0 ? json_null() : json_boolean(c->closed_on_time));
-    json_object_set_new(j, "version", json_integer(c->version));
+    jsonw_key(w, "times");
+    jsonw_object(w);
+    for (size_t i = 0; i < WG_ARRAY_LEN(tnames); i++) {
+        jsonw_key(w, tnames[i]);
+        write_when(w, cal, tv[i]);
+    }
+    jsonw_end(w);
+    jsonw_key(w, "due");
+    jsonw_object(w);
+    jsonw_key(w, "step");
+    jsonw_str(w, or_null(c->due_step));
+    jsonw_key(w, "at");
+    write_when(w, cal, c->due_at);
+    jsonw_key(w, "handle_by");
+    write_when(w, cal, c->handle_due_at);
+    jsonw_end(w);
+    static const char *const bnames[] = {"overdue", "extension_requested"};
+    const bool bv[] = {c->overdue, c->extension_requested};
+    for (size_t i = 0; i < WG_ARRAY_LEN(bnames); i++) {
+        jsonw_key(w, bnames[i]);
+        jsonw_bool(w, bv[i]);
+    }
+    static const char *const inames[] = {"extensions", "reworks", "whistles"};
+    const int64_t iv[] = {c->extensions, c->reworks, c->whistles};
+    for (size_t i = 0; i < WG_ARRAY_LEN(inames); i++) {
+        jsonw_key(w, inames[i]);
+        jsonw_int(w, iv[i]);
+    }
+    /* 0 (none) is null */
+    static const char *const znames[] = {"merged_into", "satisfaction"};
+    const int64_t zv[] = {c->merged_into, c->satisfaction};
+    for (size_t i = 0; i < WG_ARRAY_LEN(znames); i++) {
+        jsonw_key(w, znames[i]);
+        if (zv[i])
+            jsonw_int(w, zv[i]);
+        else
+            jsonw_null(w);
+    }
+    jsonw_key(w, "closed_on_time");
+    if (c->closed_on_time < 0)
+        jsonw_null(w);
+    else
+        jsonw_bool(w, c->closed_on_time);
+    jsonw_key(w, "version");
+    jsonw_int(w, c->version);
+}
+
+json_t *cases_json_as(const store_case *c, const store_category *kp, const calendar *cal)
+{
+    wg_buf b;
+    buf_init(&b, NULL, 64 * 1024);
+    jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_object(&w);
+    cases_json_write(&w, c, kp, cal);
+    jsonw_end(&w);
+    json_t *j = w.err ? NULL : json_loadb(b.ptr, b.len, 0, NULL);
+    buf_free(&b);
     return j;
 }
 

@@ -21,6 +21,7 @@
 #include "core/vault.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/jsonw.h"
 
 typedef enum {
     CS_REPORTED,
@@ -113,10 +114,20 @@ wg_err cases_insert(store *s, const actor *who, const case_input *in, case_draft
 /* Open cases of c's category within the duplicate radius, reported in the
  * duplicate window before c and taken in before it (a lower id: the same
  * answer inside c's transaction or after its commit; for a draft, id 0,
- * every case s sees), as [{"id","distance_m","status","description"}],
- * the description cut to its first 80 characters (new reference; empty
- * when c has no point). */
-json_t *cases_possible_duplicates(store *s, const case_env *env, const store_case *c);
+ * every case s sees), newest first: at most cases_duplicates_cap(env) of
+ * them into out; returns how many (none when c has no point). The
+ * description is cut to its first 80 characters. */
+typedef struct {
+    int64_t id;
+    double distance_m; /* to a tenth of a metre */
+    char status[16];
+    char description[321];
+} case_dup;
+size_t cases_duplicates_cap(const case_env *env);
+size_t cases_possible_duplicates(store *s, const case_env *env, const store_case *c,
+                                 case_dup *out);
+/* They as the API shows them: [{"id","distance_m","status","description"}]. */
+void cases_duplicates_write(jsonw *w, const case_dup *d, size_t n);
 
 /* Can `who` see case c at all? (scope: grid subtree, own department or a
  * department it was whistled to, own report; admin and auditor: all) */
@@ -127,6 +138,7 @@ unsigned cases_allowed(store *s, const store_case *c, const actor *who);
 
 /* The allowed actions as a JSON array of names (new reference). */
 json_t *cases_allowed_json(unsigned mask);
+void cases_allowed_write(jsonw *w, unsigned mask);
 
 typedef struct {
     const char *note;
@@ -176,5 +188,9 @@ wg_err cases_calendar(store *s, const char *periods, int utc_offset_min, calenda
 json_t *cases_json(store *s, const store_case *c, const calendar *cal);
 /* The same with c's category at hand (k may be NULL: no such category). */
 json_t *cases_json_as(const store_case *c, const store_category *k, const calendar *cal);
+/* The same as members of w's open object (the one definition of a case's
+ * JSON; the two above read it back). */
+void cases_json_write(jsonw *w, const store_case *c, const store_category *k,
+                      const calendar *cal);
 
 #endif

@@ -60,6 +60,15 @@ json_t *record_allowed_json(const record_flow *f, uint64_t mask)
     return out;
 }
 
+void record_allowed_write(const record_flow *f, uint64_t mask, jsonw *w)
+{
+    jsonw_array(w);
+    for (int a = 0; a < f->nactions && a < RECORD_MAX_ACTIONS; a++)
+        if (mask & (1ull << a))
+            jsonw_str(w, f->actions[a]);
+    jsonw_end(w);
+}
+
 wg_err record_refuse(const record_flow *f, int state, int action, const record_asker *who,
                      const char *state_label, wg_why *why)
 {

@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "util/jsonw.h"
+
 #include "core/calendar.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -70,6 +72,8 @@ uint64_t record_allowed(const record_flow *f, int state, const record_asker *who
 
 /* The allowed actions as a JSON array of names. */
 json_t *record_allowed_json(const record_flow *f, uint64_t mask);
+/* The same, written as an array by w. */
+void record_allowed_write(const record_flow *f, uint64_t mask, jsonw *w);
 
 /* Why `action` is refused: 409 conflict, or 403 (see forbid_by_groups);
  * the message names the state (`state_label` for people, NULL: its name)

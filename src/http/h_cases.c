@@ -285,20 +285,50 @@ static wg_err load_case(http_req *r, store_case *c)
     return e;
 }
 
-static wg_err reply_case(http_req *r, int status, const store_case *c, json_t *extra)
+/* A case reply, written straight (no jansson tree): the case (k: its
+ * category, or NULL to look it up), the actions the asker may take, and
+ * then, when given, possible duplicates and "replayed". */
+typedef struct {
+    const store_category *k;
+    const case_dup *dups;
+    size_t ndups;
+    bool replayed;
+} case_reply;
+
+static wg_err reply_case_with(http_req *r, int status, const store_case *c, const case_reply *x)
 {
-    json_t *j = cases_json(req_store(r), c, req_calendar(r));
-    if (!j)
-        return WG_ERR_NOMEM;
-    json_object_set_new(j, "allowed_actions",
-                        cases_allowed_json(cases_allowed(req_store(r), c, REQ_WHO(r))));
-    if (extra)
-        json_object_update(j, extra);
-    json_decref(extra);
+    store_category own;
+    const store_category *k = x->k;
+    if (!k && store_category_get(req_store(r), c->category, &own) == WG_OK)
+        k = &own;
+    wg_buf b;
+    buf_init(&b, &r->ar, 64 * WG_MIB);
+    jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_object(&w);
+    cases_json_write(&w, c, k, req_calendar(r));
+    jsonw_key(&w, "allowed_actions");
+    cases_allowed_write(&w, cases_allowed(req_store(r), c, REQ_WHO(r)));
+    if (x->dups) {
+        jsonw_key(&w, "possible_duplicates");
+        cases_duplicates_write(&w, x->dups, x->ndups);
+    }
+    if (x->replayed) {
+        jsonw_key(&w, "replayed");
+        jsonw_bool(&w, true);
+    }
+    jsonw_end(&w);
+    if (w.err || (w.err = buf_putc(&b, '\n')))
+        return w.err;
     char *etag = arena_printf(&r->ar, "\"%lld\"", (long long)c->version);
     if (etag)
         reply_header(r, "ETag", etag);
-    return reply_json(r, status, j);
+    return reply_bytes(r, status, "application/json", b.ptr, b.len);
+}
+
+static wg_err reply_case(http_req *r, int status, const store_case *c)
+{
+    return reply_case_with(r, status, c, &(case_reply){0});
 }
 
 /* The body's "attachments" (sha256 of uploaded files), checked, as JSON
@@ -325,24 +355,16 @@ typedef struct {
     case_input in;
     case_env env;
     case_draft d;
-    json_t *duplicates;
+    case_dup *dups; /* possible duplicates, cases_duplicates_cap(&env) of room */
+    size_t ndups;
 } report_job;
 
 /* The reply, built after the commit (without the write lock). */
 static wg_err reply_reported(http_req *r)
 {
     report_job *rj = r->after_ctx;
-    const store_case *c = &rj->d.c;
-    json_t *j = cases_json_as(c, &rj->d.k, req_calendar(r));
-    if (!j)
-        return WG_ERR_NOMEM;
-    json_object_set_new(j, "allowed_actions",
-                        cases_allowed_json(cases_allowed(req_store(r), c, REQ_WHO(r))));
-    json_object_set(j, "possible_duplicates", rj->duplicates);
-    char *etag = arena_printf(&r->ar, "\"%lld\"", (long long)c->version);
-    if (etag)
-        reply_header(r, "ETag", etag);
-    return reply_json(r, 201, j);
+    return reply_case_with(r, 201, &rj->d.c,
+                           &(case_reply){.k = &rj->d.k, .dups = rj->dups, .ndups = rj->ndups});
 }
 
 /* The write (on the store pool's runner thread, in the transaction): a
@@ -359,7 +381,7 @@ static wg_err report_write(http_req *r)
             return req_fail(r, WG_ERR_CONFLICT, "Idempotency-Key",
                             "this Idempotency-Key was used by someone else");
         r->audit_detail = "idempotent retry";
-        return reply_case(r, 200, &first, json_pack("{s:b}", "replayed", 1));
+        return reply_case_with(r, 200, &first, &(case_reply){.replayed = true});
     }
     wg_why why = {0};
     wg_err e = cases_insert(w, REQ_WHO(r), &rj->in, &rj->d, &why);
@@ -441,12 +463,13 @@ wg_err h_case_report(http_req *r)
     locsvc_release(req_locator(r), l);
     /* Looked up here, off the runner's path: a case committed by now is
      * seen, one in the same batch is not. */
-    if (!e && !(rj->duplicates = cases_possible_duplicates(db, &rj->env, &rj->d.c)))
+    if (!e && !(rj->dups = arena_alloc(&r->ar, cases_duplicates_cap(&rj->env) * sizeof(case_dup))))
         e = WG_ERR_NOMEM;
+    if (!e)
+        rj->ndups = cases_possible_duplicates(db, &rj->env, &rj->d.c, rj->dups);
     store_snapshot_end(db);
     if (e)
         return req_fail_why(r, e, &why);
-    arena_defer(&r->ar, (void (*)(void *))json_decref, rj->duplicates);
     req_write_then(r, report_write);
     return WG_OK;
 }
@@ -456,7 +479,7 @@ wg_err h_case_get(http_req *r)
 {
     store_case c;
     wg_err e = load_case(r, &c);
-    return e ? e : reply_case(r, 200, &c, NULL);
+    return e ? e : reply_case(r, 200, &c);
 }
 
 static wg_err add_event(void *ctx, const store_event *ev)
@@ -541,23 +564,31 @@ wg_err h_case_act(http_req *r)
     }
     r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
     r->audit_detail = arena_printf(&r->ar, "%s -> %s", name, c.status);
-    return reply_case(r, 200, &c, NULL);
+    return reply_case(r, 200, &c);
 }
 
 typedef struct {
     http_req *r;
-    json_t *items;
+    jsonw *w;
     int64_t last;
     int n;
+    store_category k; /* the last case's category, looked up once per run of them */
+    bool have_k;
 } list_ctx;
 
 static wg_err add_case(void *ctx, const store_case *c)
 {
     list_ctx *l = ctx;
-    json_array_append_new(l->items, cases_json(req_store(l->r), c, req_calendar(l->r)));
+    if (strcmp(l->k.code, c->category) != 0) {
+        l->have_k = store_category_get(req_store(l->r), c->category, &l->k) == WG_OK;
+        snprintf(l->k.code, sizeof(l->k.code), "%s", c->category);
+    }
+    jsonw_object(l->w);
+    cases_json_write(l->w, c, l->have_k ? &l->k : NULL, req_calendar(l->r));
+    jsonw_end(l->w);
     l->last = c->id;
     l->n++;
-    return WG_OK;
+    return l->w->err;
 }
 
 /* GET /api/cases?status=&category=&grid=&department=&source=&overdue=
@@ -641,15 +672,27 @@ wg_err h_cases_list(http_req *r)
                             "'%s' is an ISO 8601 date or time (%s)", range[i], why.msg);
         *(i ? &f.to : &f.from) = t;
     }
-    list_ctx l = {.r = r, .items = json_array()};
+    wg_buf b;
+    buf_init(&b, &r->ar, 64 * WG_MIB);
+    jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_object(&w);
+    jsonw_key(&w, "items");
+    jsonw_array(&w);
+    list_ctx l = {.r = r, .w = &w};
     wg_err e = store_case_list(req_store(r), &f, add_case, &l);
-    if (e) {
-        json_decref(l.items);
+    if (e)
         return e;
-    }
-    return reply_json(r, 200,
-                      json_pack("{s:o, s:o}", "items", l.items, "next",
-                                l.n == f.limit ? json_integer(l.last) : json_null()));
+    jsonw_end(&w);
+    jsonw_key(&w, "next");
+    if (l.n == f.limit)
+        jsonw_int(&w, l.last);
+    else
+        jsonw_null(&w);
+    jsonw_end(&w);
+    if (w.err || (w.err = buf_putc(&b, '\n')))
+        return w.err;
+    return reply_bytes(r, 200, "application/json", b.ptr, b.len);
 }
 
 /* ---- KPIs ---- */

@@ -1501,10 +1501,8 @@ static void test_report_inputs(void **state)
     assert_string_equal(c.reporter_phone_masked, "");
     assert_int_equal(c.reporter_phone_sealed_len, 0);
     /* No point, no duplicates. */
-    json_t *dups = cases_possible_duplicates(f->s, &f->env, &c);
-    assert_true(json_is_array(dups));
-    assert_int_equal(json_array_size(dups), 0);
-    json_decref(dups);
+    case_dup dups[50];
+    assert_int_equal(cases_possible_duplicates(f->s, &f->env, &c, dups), 0);
 
     /* A report without an actor (a machine channel): the history says "-". */
     g.grid = L2B;
@@ -1624,12 +1622,26 @@ static void test_history_note_utf8(void **state)
 
 /* ---- possible duplicates ---- */
 
+/* A case's possible duplicates as the API writes them, read back. */
 static json_t *dups_of(fixture *f, int64_t id)
 {
     store_case c = load(f, id);
-    json_t *d = cases_possible_duplicates(f->s, &f->env, &c);
-    assert_true(json_is_array(d));
-    return d;
+    case_dup d[50];
+    size_t n = cases_possible_duplicates(f->s, &f->env, &c, d);
+    assert_true(n <= cases_duplicates_cap(&f->env));
+    wg_buf b;
+    buf_init(&b, NULL, 1 << 20);
+    jsonw w;
+    jsonw_init(&w, &b);
+    cases_duplicates_write(&w, d, n);
+    assert_int_equal(w.err, WG_OK);
+    json_error_t err;
+    json_t *j = json_loadb(b.ptr, b.len, 0, &err);
+    if (!j)
+        fail_msg("not JSON (%s): %s", err.text, b.ptr);
+    buf_free(&b);
+    assert_true(json_is_array(j));
+    return j;
 }
 
 static bool lists(json_t *d, int64_t id)
@@ -1706,6 +1718,54 @@ static void test_duplicates_only_before(void **state)
     if (listed)
         fail_msg("case %lld (reported Mon 09:00) lists case %lld (reported Mon 10:00, after it)",
                  (long long)a, (long long)b);
+}
+
+/* The box of a lookup spans two bands of latitude (the index numbers
+ * them by 0.001 degree; P_LAT is on a boundary): rows come from both, and
+ * only the newest 50, newest first. */
+typedef struct {
+    int64_t ids[64];
+    size_t n;
+} near_ids;
+
+static wg_err collect_near(void *ctx, const store_case_near_row *r)
+{
+    near_ids *n = ctx;
+    if (n->n < 64)
+        n->ids[n->n++] = r->id;
+    return WG_OK;
+}
+
+static void test_duplicates_across_bands(void **state)
+{
+    fixture *f = *state;
+    int64_t ids[60];
+    for (int i = 0; i < 60; i++)
+        ids[i] = report_at(f, AT(MON, 9, i), A_ZHANG, "E0504", P_LON,
+                           P_LAT + (i % 2 ? 0.0002 : -0.0002), i % 2 ? "北" : "南");
+    near_ids got = {0};
+    assert_int_equal(store_case_near(f->s, "E0504", 0, INT64_MAX, P_LON - 0.001, P_LAT - 0.001,
+                                     P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
+                     WG_OK);
+    assert_int_equal(got.n, 50);
+    for (size_t i = 0; i < 50; i++)
+        assert_int_equal(got.ids[i], ids[59 - i]);
+    /* Only those below ids[10]: the ten oldest, from both bands. */
+    got.n = 0;
+    assert_int_equal(store_case_near(f->s, "E0504", 0, ids[10], P_LON - 0.001, P_LAT - 0.001,
+                                     P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
+                     WG_OK);
+    assert_int_equal(got.n, 10);
+    assert_int_equal(got.ids[0], ids[9]);
+    assert_int_equal(got.ids[9], ids[0]);
+    /* The JSON list: duplicate_limit of them, the newest first. */
+    f->env.duplicate_limit = 3;
+    json_t *d = dups_of(f, ids[59]);
+    assert_int_equal(json_array_size(d), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(d, i), "id")),
+                         ids[58 - i]);
+    json_decref(d);
 }
 
 /* ---- overdue ---- */
@@ -1941,6 +2001,7 @@ int main(void)
         T(test_idempotency),
         T(test_duplicates),
         T(test_duplicates_only_before),
+        T(test_duplicates_across_bands),
         T(test_escalate),
         T(test_version_guard),
         T(test_visible),

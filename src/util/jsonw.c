@@ -1,0 +1,166 @@
+/*
+ * jsonw.c - JSON text written straight into a buffer (jsonw.h).
+ */
+#include "util/jsonw.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void jsonw_init(jsonw *w, wg_buf *b)
+{
+    memset(w, 0, sizeof(*w));
+    w->b = b;
+}
+
+static void put(jsonw *w, const char *s, size_t n)
+{
+    if (!w->err)
+        w->err = buf_append(w->b, s, n);
+}
+
+/* Before a value: the comma, unless it follows its key. */
+static void before_value(jsonw *w)
+{
+    if (w->keyed) {
+        w->keyed = false;
+        return;
+    }
+    if (w->comma[w->depth])
+        put(w, ",", 1);
+    w->comma[w->depth] = true;
+}
+
+static void open_with(jsonw *w, char open, char close)
+{
+    before_value(w);
+    if (w->depth + 1 >= JSONW_DEPTH && !w->err)
+        w->err = WG_ERR_TOO_LARGE;
+    if (w->err)
+        return;
+    put(w, &open, 1);
+    w->depth++;
+    w->comma[w->depth] = false;
+    w->closes[w->depth] = close;
+}
+
+void jsonw_object(jsonw *w)
+{
+    open_with(w, '{', '}');
+}
+
+void jsonw_array(jsonw *w)
+{
+    open_with(w, '[', ']');
+}
+
+void jsonw_end(jsonw *w)
+{
+    if (w->err || w->depth == 0)
+        return;
+    put(w, &w->closes[w->depth], 1);
+    w->depth--;
+}
+
+static void quoted(jsonw *w, const char *s)
+{
+    put(w, "\"", 1);
+    if (!w->err)
+        w->err = buf_json_escape(w->b, s, strlen(s));
+    put(w, "\"", 1);
+}
+
+void jsonw_key(jsonw *w, const char *key)
+{
+    before_value(w);
+    quoted(w, key);
+    put(w, ":", 1);
+    w->keyed = true;
+}
+
+void jsonw_str(jsonw *w, const char *s)
+{
+    if (!s) {
+        jsonw_null(w);
+        return;
+    }
+    before_value(w);
+    quoted(w, s);
+}
+
+void jsonw_int(jsonw *w, int64_t v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof(t), "%" PRId64, v);
+    before_value(w);
+    put(w, t, (size_t)n);
+}
+
+void jsonw_real(jsonw *w, double v)
+{
+    if (!isfinite(v)) { /* JSON has no NaN or infinity */
+        jsonw_null(w);
+        return;
+    }
+    char t[40];
+    int n = snprintf(t, sizeof(t), "%.17g", v);
+    char *e = strchr(t, 'e');
+    if (!e && !strchr(t, '.')) {
+        n += snprintf(t + n, sizeof(t) - (size_t)n, ".0");
+    } else if (e) { /* "e+05" -> "e5", "e-05" -> "e-5" */
+        char *d = e + 1, *from = e + 1;
+        if (*from == '-')
+            *d++ = *from++;
+        else if (*from == '+')
+            from++;
+        while (*from == '0' && from[1])
+            from++;
+        memmove(d, from, strlen(from) + 1);
+        n = (int)strlen(t);
+    }
+    before_value(w);
+    put(w, t, (size_t)n);
+}
+
+void jsonw_bool(jsonw *w, bool v)
+{
+    before_value(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jsonw_null(jsonw *w)
+{
+    before_value(w);
+    put(w, "null", 4);
+}
+
+static int dump_into(const char *s, size_t n, void *ctx)
+{
+    jsonw *w = ctx;
+    put(w, s, n);
+    return w->err ? -1 : 0;
+}
+
+void jsonw_value(jsonw *w, const json_t *j)
+{
+    if (!j) {
+        jsonw_null(w);
+        return;
+    }
+    before_value(w);
+    if (!w->err && json_dump_callback(j, dump_into, w, JSON_COMPACT | JSON_ENCODE_ANY) != 0 &&
+        !w->err)
+        w->err = WG_ERR_NOMEM;
+}
+
+void jsonw_members(jsonw *w, const json_t *j)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)j, k, v)
+    {
+        jsonw_key(w, k);
+        jsonw_value(w, v);
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * jsonw.h - JSON text written straight into a buffer.
+ *
+ * For replies on hot paths (a case report, a list of cases), where building
+ * a jansson tree and dumping it cost more than the rest of the request. The
+ * writer puts the commas; the first error sticks (w->err), later calls do
+ * nothing, so a caller checks once at the end. Nesting is capped at
+ * JSONW_DEPTH. Strings are escaped as jansson does (quote, backslash and
+ * control characters) and reals are written as jansson's default dump does
+ * ("%.17g", with ".0" when that reads as an integer), so a value reads back
+ * the same either way. jsonw_value() writes a jansson value when one is at
+ * hand.
+ */
+#ifndef WG_JSONW_H
+#define WG_JSONW_H
+
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define JSONW_DEPTH 16
+
+typedef struct {
+    wg_buf *b;
+    wg_err err;
+    int depth;
+    bool comma[JSONW_DEPTH]; /* a member or element is already written */
+    char closes[JSONW_DEPTH]; /* '}' or ']' for what is open at each depth */
+    bool keyed;              /* a key was written: its value follows */
+} jsonw;
+
+void jsonw_init(jsonw *w, wg_buf *b);
+void jsonw_object(jsonw *w); /* { */
+void jsonw_array(jsonw *w);  /* [ */
+void jsonw_end(jsonw *w);    /* } or ], as opened */
+void jsonw_key(jsonw *w, const char *key);
+void jsonw_str(jsonw *w, const char *s); /* NULL: null */
+void jsonw_int(jsonw *w, int64_t v);
+void jsonw_real(jsonw *w, double v);
+void jsonw_bool(jsonw *w, bool v);
+void jsonw_null(jsonw *w);
+void jsonw_value(jsonw *w, const json_t *j); /* NULL: null */
+/* The members of jansson object j, in this writer's open object. */
+void jsonw_members(jsonw *w, const json_t *j);
+
+#endif

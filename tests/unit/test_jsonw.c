@@ -1,0 +1,155 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "util/jsonw.h"
+
+typedef struct {
+    wg_buf b;
+    jsonw w;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+    buf_init(&f->b, NULL, 1 << 20);
+    jsonw_init(&f->w, &f->b);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    buf_free(&f->b);
+    free(f);
+    return 0;
+}
+
+/* Commas between members and elements, none after a key or an opening. */
+static void test_commas_and_nesting(void **state)
+{
+    fx *f = *state;
+    jsonw *w = &f->w;
+    jsonw_object(w);
+    jsonw_key(w, "a");
+    jsonw_int(w, 1);
+    jsonw_key(w, "b");
+    jsonw_array(w);
+    jsonw_int(w, -2);
+    jsonw_str(w, "x");
+    jsonw_null(w);
+    jsonw_bool(w, true);
+    jsonw_bool(w, false);
+    jsonw_object(w);
+    jsonw_end(w);
+    jsonw_array(w);
+    jsonw_end(w);
+    jsonw_end(w);
+    jsonw_key(w, "c");
+    jsonw_str(w, NULL);
+    jsonw_end(w);
+    assert_int_equal(w->err, WG_OK);
+    assert_string_equal(f->b.ptr, "{\"a\":1,\"b\":[-2,\"x\",null,true,false,{},[]],\"c\":null}");
+}
+
+/* Strings read back as they were: quotes, backslashes, control bytes and
+ * UTF-8 (left as it is). */
+static void test_strings(void **state)
+{
+    fx *f = *state;
+    const char *s = "他说\"你好\"\\ \n\t\r\x01/end";
+    jsonw_array(&f->w);
+    jsonw_str(&f->w, s);
+    jsonw_end(&f->w);
+    assert_int_equal(f->w.err, WG_OK);
+    json_t *j = json_loadb(f->b.ptr, f->b.len, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_array_get(j, 0)), s);
+    json_decref(j);
+}
+
+/* Reals as jansson dumps them: 17 digits, ".0" on an integral value; no
+ * NaN or infinity in JSON. */
+static void test_reals(void **state)
+{
+    fx *f = *state;
+    jsonw_array(&f->w);
+    jsonw_real(&f->w, 113.6025);
+    jsonw_real(&f->w, 42.0);
+    jsonw_real(&f->w, 1e300);
+    jsonw_real(&f->w, -2.5e-7);
+    jsonw_real(&f->w, NAN);
+    jsonw_real(&f->w, -INFINITY);
+    jsonw_end(&f->w);
+    assert_int_equal(f->w.err, WG_OK);
+    json_t *want = json_pack("[f, f, f, f]", 113.6025, 42.0, 1e300, -2.5e-7);
+    char *dumped = json_dumps(want, JSON_COMPACT);
+    json_decref(want);
+    /* jansson's dump of the same four, then the two nulls */
+    dumped[strlen(dumped) - 1] = '\0';
+    char expect[256];
+    snprintf(expect, sizeof(expect), "%s,null,null]", dumped);
+    free(dumped);
+    assert_string_equal(f->b.ptr, expect);
+}
+
+/* jansson values and the members of an object, in place. */
+static void test_jansson_values(void **state)
+{
+    fx *f = *state;
+    json_t *v = json_pack("{s:[i,s]}", "k", 1, "two");
+    jsonw_object(&f->w);
+    jsonw_key(&f->w, "first");
+    jsonw_int(&f->w, 0);
+    jsonw_members(&f->w, v);
+    jsonw_key(&f->w, "v");
+    jsonw_value(&f->w, v);
+    jsonw_key(&f->w, "none");
+    jsonw_value(&f->w, NULL);
+    jsonw_end(&f->w);
+    json_decref(v);
+    assert_int_equal(f->w.err, WG_OK);
+    assert_string_equal(f->b.ptr, "{\"first\":0,\"k\":[1,\"two\"],\"v\":{\"k\":[1,\"two\"]},\"none\":null}");
+}
+
+/* The first error sticks: a full buffer stops the writing. */
+static void test_error_sticks(void **state)
+{
+    (void)state;
+    wg_buf b;
+    buf_init(&b, NULL, 8);
+    jsonw w;
+    jsonw_init(&w, &b);
+    jsonw_array(&w);
+    jsonw_str(&w, "0123456789");
+    assert_int_equal(w.err, WG_ERR_TOO_LARGE);
+    size_t len = b.len;
+    jsonw_int(&w, 1);
+    jsonw_end(&w);
+    assert_int_equal(b.len, len);
+    buf_free(&b);
+    /* Too deep: refused as well. */
+    buf_init(&b, NULL, 1 << 10);
+    jsonw_init(&w, &b);
+    for (int i = 0; i < JSONW_DEPTH + 2; i++)
+        jsonw_array(&w);
+    assert_int_equal(w.err, WG_ERR_TOO_LARGE);
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_commas_and_nesting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jansson_values, setup, teardown),
+        cmocka_unit_test(test_error_sticks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
