@@ -145,7 +145,14 @@ void stmt_col_blob(sqlite3_stmt *st, int i, unsigned char *out, size_t cap, size
 void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    if (!cap)
+        return;
+    if (n >= cap)
+        n = cap - 1; /* cut as snprintf would */
+    if (n)
+        memcpy(out, t, n);
+    out[n] = '\0';
 }
 
 /* Run a cached statement that returns no rows (or ignores them). */

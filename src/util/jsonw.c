@@ -3,7 +3,6 @@
  */
 #include "util/jsonw.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,12 +88,67 @@ void jsonw_str(jsonw *w, const char *s)
     quoted(w, s);
 }
 
+/* Decimal digits of v, right-aligned in t[24]; returns where they start. */
+static char *digits(char t[24], uint64_t v)
+{
+    char *p = t + 24;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10));
+    return p;
+}
+
 void jsonw_int(jsonw *w, int64_t v)
 {
     char t[24];
-    int n = snprintf(t, sizeof(t), "%" PRId64, v);
+    char *p = digits(t, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
     before_value(w);
-    put(w, t, (size_t)n);
+    put(w, p, (size_t)(t + 24 - p));
+}
+
+/* v with at most 7 decimals when that reads back as exactly v: t/10^k
+ * for an integer t below 2^53 is the double nearest that decimal (IEEE
+ * division is correctly rounded), as strtod reads it. Writes into t[40];
+ * returns the length, or 0 when v needs more digits. */
+static int short_real(double v, char t[40])
+{
+    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+    if (!(fabs(v) < 1e8))
+        return 0;
+    for (int k = 0; k < 8; k++) {
+        double m = nearbyint(v * p10[k]);
+        if (m / p10[k] != v || fabs(m) >= 9007199254740992.0)
+            continue;
+        uint64_t u = (uint64_t)fabs(m);
+        char d[24];
+        char *p = digits(d, u);
+        int nd = (int)(d + 24 - p), n = 0;
+        if (signbit(v))
+            t[n++] = '-';
+        if (nd <= k) { /* 0.00ddd */
+            t[n++] = '0';
+            t[n++] = '.';
+            for (int z = 0; z < k - nd; z++)
+                t[n++] = '0';
+            memcpy(t + n, p, (size_t)nd);
+            n += nd;
+        } else {
+            memcpy(t + n, p, (size_t)(nd - k));
+            n += nd - k;
+            t[n++] = '.';
+            if (k) {
+                memcpy(t + n, p + nd - k, (size_t)k);
+                n += k;
+            } else {
+                t[n++] = '0';
+            }
+        }
+        t[n] = '\0';
+        return n;
+    }
+    return 0;
 }
 
 void jsonw_real(jsonw *w, double v)
@@ -104,7 +158,13 @@ void jsonw_real(jsonw *w, double v)
         return;
     }
     char t[40];
-    int n = snprintf(t, sizeof(t), "%.17g", v);
+    int n = short_real(v, t);
+    if (n) {
+        before_value(w);
+        put(w, t, (size_t)n);
+        return;
+    }
+    n = snprintf(t, sizeof(t), "%.17g", v);
     char *e = strchr(t, 'e');
     if (!e && !strchr(t, '.')) {
         n += snprintf(t + n, sizeof(t) - (size_t)n, ".0");

@@ -6,10 +6,11 @@
  * writer puts the commas; the first error sticks (w->err), later calls do
  * nothing, so a caller checks once at the end. Nesting is capped at
  * JSONW_DEPTH. Strings are escaped as jansson does (quote, backslash and
- * control characters) and reals are written as jansson's default dump does
- * ("%.17g", with ".0" when that reads as an integer), so a value reads back
- * the same either way. jsonw_value() writes a jansson value when one is at
- * hand.
+ * control characters). A real is written with the fewest decimals (up to
+ * 7) that read back as the same double, else as jansson's default dump
+ * writes it ("%.17g", exponent without "+" or leading zeros; ".0" when it
+ * reads as an integer): 113.6025, not 113.60250000000001. jsonw_value()
+ * writes a jansson value when one is at hand.
  */
 #ifndef WG_JSONW_H
 #define WG_JSONW_H

@@ -73,29 +73,68 @@ static void test_strings(void **state)
     json_decref(j);
 }
 
-/* Reals as jansson dumps them: 17 digits, ".0" on an integral value; no
- * NaN or infinity in JSON. */
+/* Reals: the fewest decimals that read back as the same double; else as
+ * jansson dumps them (17 digits); no NaN or infinity in JSON. */
 static void test_reals(void **state)
 {
     fx *f = *state;
+    const double v[] = {113.6025, 34.705, 42.0, 0.0, -0.0, 29.9, 0.1, 1e-7, -12.5, 1e300,
+                        -2.5e-7, 1.0 / 3};
     jsonw_array(&f->w);
-    jsonw_real(&f->w, 113.6025);
-    jsonw_real(&f->w, 42.0);
-    jsonw_real(&f->w, 1e300);
-    jsonw_real(&f->w, -2.5e-7);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        jsonw_real(&f->w, v[i]);
     jsonw_real(&f->w, NAN);
     jsonw_real(&f->w, -INFINITY);
     jsonw_end(&f->w);
     assert_int_equal(f->w.err, WG_OK);
-    json_t *want = json_pack("[f, f, f, f]", 113.6025, 42.0, 1e300, -2.5e-7);
-    char *dumped = json_dumps(want, JSON_COMPACT);
-    json_decref(want);
-    /* jansson's dump of the same four, then the two nulls */
-    dumped[strlen(dumped) - 1] = '\0';
-    char expect[256];
-    snprintf(expect, sizeof(expect), "%s,null,null]", dumped);
-    free(dumped);
-    assert_string_equal(f->b.ptr, expect);
+    assert_string_equal(f->b.ptr, "[113.6025,34.705,42.0,0.0,-0.0,29.9,0.1,0.0000001,-12.5,"
+                                  "1.0000000000000001e300,-2.4999999999999999e-7,"
+                                  "0.33333333333333331,null,null]");
+    /* Every one reads back as itself. */
+    json_t *j = json_loadb(f->b.ptr, f->b.len, 0, NULL);
+    assert_non_null(j);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        assert_true(json_real_value(json_array_get(j, i)) == v[i]);
+    json_decref(j);
+}
+
+/* Many doubles of the kind stored (coordinates, distances): each written
+ * reads back as the same double. */
+static void test_reals_read_back(void **state)
+{
+    fx *f = *state;
+    unsigned s = 12345;
+    jsonw_array(&f->w);
+    double v[2000];
+    for (size_t i = 0; i < 2000; i++) {
+        s = s * 1103515245u + 12345u;
+        double x = (s >> 8) / 16777216.0;
+        v[i] = i % 4 == 0   ? 113.5 + x * 0.2                     /* any longitude */
+               : i % 4 == 1 ? round((34.6 + x * 0.2) * 1e6) / 1e6 /* six decimals */
+               : i % 4 == 2 ? round(x * 5000) / 10                /* a distance */
+                            : -x * 1e-3;
+        jsonw_real(&f->w, v[i]);
+    }
+    jsonw_end(&f->w);
+    json_t *j = json_loadb(f->b.ptr, f->b.len, 0, NULL);
+    assert_non_null(j);
+    for (size_t i = 0; i < 2000; i++)
+        if (json_number_value(json_array_get(j, i)) != v[i])
+            fail_msg("%.17g was written as something else", v[i]);
+    json_decref(j);
+}
+
+/* Integers, the extremes too. */
+static void test_ints(void **state)
+{
+    fx *f = *state;
+    jsonw_array(&f->w);
+    jsonw_int(&f->w, 0);
+    jsonw_int(&f->w, -7);
+    jsonw_int(&f->w, INT64_MAX);
+    jsonw_int(&f->w, INT64_MIN);
+    jsonw_end(&f->w);
+    assert_string_equal(f->b.ptr, "[0,-7,9223372036854775807,-9223372036854775808]");
 }
 
 /* jansson values and the members of an object, in place. */
@@ -148,6 +187,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commas_and_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reals_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jansson_values, setup, teardown),
         cmocka_unit_test(test_error_sticks),
     };
