@@ -862,13 +862,6 @@ wg_err cases_escalate_overdue(store *s, const case_env *env, int *n)
 
 /* ---- JSON ---- */
 
-json_t *cases_json(store *s, const store_case *c, const calendar *cal)
-{
-    store_category k;
-    bool have_k = store_category_get(s, c->category, &k) == WG_OK;
-    return cases_json_as(c, have_k ? &k : NULL, cal);
-}
-
 static void write_when(jsonw *w, const calendar *cal, int64_t t)
 {
     char buf[CAL_ISO_CAP];
@@ -999,14 +992,16 @@ void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
     jsonw_int(w, c->version);
 }
 
-json_t *cases_json_as(const store_case *c, const store_category *kp, const calendar *cal)
+json_t *cases_json(store *s, const store_case *c, const calendar *cal)
 {
+    store_category k;
+    bool have_k = store_category_get(s, c->category, &k) == WG_OK;
     wg_buf b;
     buf_init(&b, NULL, 64 * 1024);
     jsonw w;
     jsonw_init(&w, &b);
     jsonw_object(&w);
-    cases_json_write(&w, c, kp, cal);
+    cases_json_write(&w, c, have_k ? &k : NULL, cal);
     jsonw_end(&w);
     json_t *j = w.err ? NULL : json_loadb(b.ptr, b.len, 0, NULL);
     buf_free(&b);

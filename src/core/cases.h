@@ -186,10 +186,9 @@ wg_err cases_calendar(store *s, const char *periods, int utc_offset_min, calenda
 
 /* A case as JSON for the API (phone masked). */
 json_t *cases_json(store *s, const store_case *c, const calendar *cal);
-/* The same with c's category at hand (k may be NULL: no such category). */
-json_t *cases_json_as(const store_case *c, const store_category *k, const calendar *cal);
-/* The same as members of w's open object (the one definition of a case's
- * JSON; the two above read it back). */
+/* The same as members of w's open object, c's category at hand (k may be
+ * NULL: no such category): the one definition of a case's JSON, which
+ * cases_json reads back. */
 void cases_json_write(jsonw *w, const store_case *c, const store_category *k,
                       const calendar *cal);
 

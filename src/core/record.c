@@ -53,11 +53,14 @@ uint64_t record_allowed(const record_flow *f, int state, const record_asker *who
 
 json_t *record_allowed_json(const record_flow *f, uint64_t mask)
 {
-    json_t *out = json_array();
-    for (int a = 0; out && a < f->nactions && a < RECORD_MAX_ACTIONS; a++)
-        if (mask & (1ull << a))
-            json_array_append_new(out, json_string(f->actions[a]));
-    return out;
+    wg_buf b;
+    buf_init(&b, NULL, RECORD_MAX_ACTIONS * 40);
+    jsonw w;
+    jsonw_init(&w, &b);
+    record_allowed_write(f, mask, &w);
+    json_t *j = w.err ? NULL : json_loadb(b.ptr, b.len, 0, NULL);
+    buf_free(&b);
+    return j;
 }
 
 void record_allowed_write(const record_flow *f, uint64_t mask, jsonw *w)

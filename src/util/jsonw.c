@@ -194,33 +194,3 @@ void jsonw_null(jsonw *w)
     before_value(w);
     put(w, "null", 4);
 }
-
-static int dump_into(const char *s, size_t n, void *ctx)
-{
-    jsonw *w = ctx;
-    put(w, s, n);
-    return w->err ? -1 : 0;
-}
-
-void jsonw_value(jsonw *w, const json_t *j)
-{
-    if (!j) {
-        jsonw_null(w);
-        return;
-    }
-    before_value(w);
-    if (!w->err && json_dump_callback(j, dump_into, w, JSON_COMPACT | JSON_ENCODE_ANY) != 0 &&
-        !w->err)
-        w->err = WG_ERR_NOMEM;
-}
-
-void jsonw_members(jsonw *w, const json_t *j)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)j, k, v)
-    {
-        jsonw_key(w, k);
-        jsonw_value(w, v);
-    }
-}

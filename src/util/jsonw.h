@@ -9,15 +9,13 @@
  * control characters). A real is written with the fewest decimals (up to
  * 7) that read back as the same double, else as jansson's default dump
  * writes it ("%.17g", exponent without "+" or leading zeros; ".0" when it
- * reads as an integer): 113.6025, not 113.60250000000001. jsonw_value()
- * writes a jansson value when one is at hand.
+ * reads as an integer): 113.6025, not 113.60250000000001.
  */
 #ifndef WG_JSONW_H
 #define WG_JSONW_H
 
 #include "util/buf.h"
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,8 +40,5 @@ void jsonw_int(jsonw *w, int64_t v);
 void jsonw_real(jsonw *w, double v);
 void jsonw_bool(jsonw *w, bool v);
 void jsonw_null(jsonw *w);
-void jsonw_value(jsonw *w, const json_t *j); /* NULL: null */
-/* The members of jansson object j, in this writer's open object. */
-void jsonw_members(jsonw *w, const json_t *j);
 
 #endif

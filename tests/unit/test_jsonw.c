@@ -8,6 +8,8 @@
 
 #include "util/jsonw.h"
 
+#include <jansson.h>
+
 typedef struct {
     wg_buf b;
     jsonw w;
@@ -137,25 +139,6 @@ static void test_ints(void **state)
     assert_string_equal(f->b.ptr, "[0,-7,9223372036854775807,-9223372036854775808]");
 }
 
-/* jansson values and the members of an object, in place. */
-static void test_jansson_values(void **state)
-{
-    fx *f = *state;
-    json_t *v = json_pack("{s:[i,s]}", "k", 1, "two");
-    jsonw_object(&f->w);
-    jsonw_key(&f->w, "first");
-    jsonw_int(&f->w, 0);
-    jsonw_members(&f->w, v);
-    jsonw_key(&f->w, "v");
-    jsonw_value(&f->w, v);
-    jsonw_key(&f->w, "none");
-    jsonw_value(&f->w, NULL);
-    jsonw_end(&f->w);
-    json_decref(v);
-    assert_int_equal(f->w.err, WG_OK);
-    assert_string_equal(f->b.ptr, "{\"first\":0,\"k\":[1,\"two\"],\"v\":{\"k\":[1,\"two\"]},\"none\":null}");
-}
-
 /* The first error sticks: a full buffer stops the writing. */
 static void test_error_sticks(void **state)
 {
@@ -189,7 +172,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reals_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ints, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_jansson_values, setup, teardown),
         cmocka_unit_test(test_error_sticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
