@@ -874,6 +874,25 @@ static const char *or_null(const char *s)
     return s && s[0] ? s : NULL;
 }
 
+/* Members names[i]: values[i] (NULL: null). */
+static void write_strs(jsonw *w, const char *const *names, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        jsonw_key(w, names[i]);
+        jsonw_str(w, values[i]);
+    }
+}
+
+/* 0 (none) is null. */
+static void write_id(jsonw *w, const char *name, int64_t v)
+{
+    jsonw_key(w, name);
+    if (v)
+        jsonw_int(w, v);
+    else
+        jsonw_null(w);
+}
+
 void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
                       const calendar *cal)
 {
@@ -885,25 +904,16 @@ void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
     jsonw_str(w, c->category);
     static const char *const knames[] = {"name_zh", "name_en", "kind"};
     const char *kv[] = {kp ? kp->name_zh : NULL, kp ? kp->name_en : NULL, kp ? kp->kind : NULL};
-    for (size_t i = 0; i < WG_ARRAY_LEN(knames); i++) {
-        jsonw_key(w, knames[i]);
-        jsonw_str(w, kv[i]);
-    }
+    write_strs(w, knames, kv, WG_ARRAY_LEN(knames));
     jsonw_end(w);
     static const char *const strs[] = {"status", "urgency", "source", "description", "address"};
     const char *sv[] = {c->status, c->urgency, c->source, c->description, c->address};
-    for (size_t i = 0; i < WG_ARRAY_LEN(strs); i++) {
-        jsonw_key(w, strs[i]);
-        jsonw_str(w, sv[i]);
-    }
+    write_strs(w, strs, sv, WG_ARRAY_LEN(strs));
     jsonw_key(w, "grid");
     jsonw_object(w);
     static const char *const gnames[] = {"code", "l1", "l2", "l3"};
     const char *gv[] = {c->grid, or_null(c->grid_l1), or_null(c->grid_l2), or_null(c->grid_l3)};
-    for (size_t i = 0; i < WG_ARRAY_LEN(gnames); i++) {
-        jsonw_key(w, gnames[i]);
-        jsonw_str(w, gv[i]);
-    }
+    write_strs(w, gnames, gv, WG_ARRAY_LEN(gnames));
     jsonw_key(w, "dedicated");
     jsonw_array(w);
     char buf[sizeof(c->dedicated)];
@@ -914,11 +924,7 @@ void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
     jsonw_end(w);
     jsonw_key(w, "department");
     jsonw_str(w, c->department);
-    jsonw_key(w, "route_rule");
-    if (c->route_rule)
-        jsonw_int(w, c->route_rule);
-    else
-        jsonw_null(w);
+    write_id(w, "route_rule", c->route_rule);
     jsonw_key(w, "location");
     if (c->has_point) {
         jsonw_object(w);
@@ -935,10 +941,7 @@ void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
     static const char *const rnames[] = {"login", "name", "phone"};
     const char *rv[] = {or_null(c->reporter_login), or_null(c->reporter_name),
                         or_null(c->reporter_phone_masked)};
-    for (size_t i = 0; i < WG_ARRAY_LEN(rnames); i++) {
-        jsonw_key(w, rnames[i]);
-        jsonw_str(w, rv[i]);
-    }
+    write_strs(w, rnames, rv, WG_ARRAY_LEN(rnames));
     jsonw_end(w);
     static const char *const tnames[] = {"reported_at", "filed_at",    "dispatched_at",
                                          "acknowledged_at", "started_at", "fed_back_at",
@@ -973,16 +976,8 @@ void cases_json_write(jsonw *w, const store_case *c, const store_category *kp,
         jsonw_key(w, inames[i]);
         jsonw_int(w, iv[i]);
     }
-    /* 0 (none) is null */
-    static const char *const znames[] = {"merged_into", "satisfaction"};
-    const int64_t zv[] = {c->merged_into, c->satisfaction};
-    for (size_t i = 0; i < WG_ARRAY_LEN(znames); i++) {
-        jsonw_key(w, znames[i]);
-        if (zv[i])
-            jsonw_int(w, zv[i]);
-        else
-            jsonw_null(w);
-    }
+    write_id(w, "merged_into", c->merged_into);
+    write_id(w, "satisfaction", c->satisfaction);
     jsonw_key(w, "closed_on_time");
     if (c->closed_on_time < 0)
         jsonw_null(w);
