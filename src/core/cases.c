@@ -366,7 +366,7 @@ size_t cases_duplicates_cap(const case_env *env)
     return env->duplicate_limit > 0 ? (size_t)env->duplicate_limit : 50;
 }
 
-size_t cases_possible_duplicates(store *s, const case_env *env, const store_case *c,
+size_t cases_possible_duplicates(nearidx *x, const case_env *env, const store_case *c,
                                  case_dup *out)
 {
     if (!c->has_point)
@@ -376,7 +376,7 @@ size_t cases_possible_duplicates(store *s, const case_env *env, const store_case
     dup_ctx d = {c, env->duplicate_radius_m, cases_duplicates_cap(env), 0, out};
     /* Only cases taken in before c, were it run after c's commit (a draft,
      * id 0, is not in yet: all stored cases are before it). */
-    store_case_near(s, c->category, c->reported_at - env->duplicate_window_s,
+    nearidx_each(x, c->category, c->reported_at - env->duplicate_window_s,
                     c->id ? c->id : INT64_MAX, c->lon - dlon,
                     c->lat - dlat, c->lon + dlon, c->lat + dlat, add_dup, &d);
     return d.n;

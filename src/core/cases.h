@@ -18,6 +18,7 @@
 #include "core/calendar.h"
 #include "core/catalogue.h"
 #include "core/locator.h"
+#include "core/nearidx.h"
 #include "core/vault.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -112,11 +113,10 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
 wg_err cases_insert(store *s, const actor *who, const case_input *in, case_draft *d, wg_why *why);
 
 /* Open cases of c's category within the duplicate radius, reported in the
- * duplicate window before c and taken in before it (a lower id: the same
- * answer inside c's transaction or after its commit; for a draft, id 0,
- * every case s sees), newest first: at most cases_duplicates_cap(env) of
- * them into out; returns how many (none when c has no point). The
- * description is cut to its first 80 characters. */
+ * duplicate window before c and taken in before it (a lower id; for a
+ * draft, id 0, every case x holds), as x holds them: newest first, at most
+ * cases_duplicates_cap(env) of them into out; returns how many (none when
+ * c has no point). The description is cut to its first 80 characters. */
 typedef struct {
     int64_t id;
     double distance_m; /* to a tenth of a metre */
@@ -124,7 +124,7 @@ typedef struct {
     char description[321];
 } case_dup;
 size_t cases_duplicates_cap(const case_env *env);
-size_t cases_possible_duplicates(store *s, const case_env *env, const store_case *c,
+size_t cases_possible_duplicates(nearidx *x, const case_env *env, const store_case *c,
                                  case_dup *out);
 /* They as the API shows them: [{"id","distance_m","status","description"}]. */
 void cases_duplicates_write(jsonw *w, const case_dup *d, size_t n);

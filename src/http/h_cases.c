@@ -363,6 +363,7 @@ typedef struct {
 static wg_err reply_reported(http_req *r)
 {
     report_job *rj = r->after_ctx;
+    nearidx_put(req_nearidx(r), &rj->d.c);
     return reply_case_with(r, 201, &rj->d.c,
                            &(case_reply){.k = &rj->d.k, .dups = rj->dups, .ndups = rj->ndups});
 }
@@ -465,8 +466,8 @@ wg_err h_case_report(http_req *r)
      * seen, one in the same batch is not. */
     if (!e && !(rj->dups = arena_alloc(&r->ar, cases_duplicates_cap(&rj->env) * sizeof(case_dup))))
         e = WG_ERR_NOMEM;
-    if (!e)
-        rj->ndups = cases_possible_duplicates(db, &rj->env, &rj->d.c, rj->dups);
+    if (!e && !(e = nearidx_refresh(req_nearidx(r), db, rj->env.now)))
+        rj->ndups = cases_possible_duplicates(req_nearidx(r), &rj->env, &rj->d.c, rj->dups);
     store_snapshot_end(db);
     if (e)
         return req_fail_why(r, e, &why);
@@ -506,6 +507,12 @@ wg_err h_case_history(http_req *r)
         return e;
     }
     return reply_json(r, 200, json_pack("{s:I, s:o}", "case", (json_int_t)c.id, "items", items));
+}
+
+static wg_err note_acted(http_req *r)
+{
+    nearidx_put(req_nearidx(r), r->after_ctx);
+    return WG_OK;
 }
 
 /* POST /api/cases/{id}/actions/{action} {"note"?, ...}; If-Match: "<version>"
@@ -564,6 +571,13 @@ wg_err h_case_act(http_req *r)
     }
     r->audit_resource = arena_printf(&r->ar, "/api/cases/%lld", (long long)c.id);
     r->audit_detail = arena_printf(&r->ar, "%s -> %s", name, c.status);
+    /* Committed, the duplicates index hears of the case's new status. */
+    store_case *done = arena_alloc(&r->ar, sizeof(*done));
+    if (!done)
+        return WG_ERR_NOMEM;
+    *done = c;
+    r->after_ctx = done;
+    r->after_commit = note_acted;
     return reply_case(r, 200, &c);
 }
 

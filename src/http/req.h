@@ -119,6 +119,8 @@ struct locsvc;
 struct locsvc *req_locator(http_req *r);
 /* The KPI counters (core/kpi.h) and the store pool. */
 struct kpisvc *req_kpis(http_req *r);
+/* The cases of the duplicate window (core/nearidx.h). */
+struct nearidx *req_nearidx(http_req *r);
 store_pool *req_pool(http_req *r);
 struct calendar;
 const struct calendar *req_calendar(http_req *r);

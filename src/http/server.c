@@ -51,6 +51,7 @@ struct http_server {
     session_cache *sessions;
     locsvc *locs;
     kpisvc *kpis;
+    nearidx *near; /* the cases of the duplicate window */
     /* The working calendar. Replaced when holidays change; the old ones are
      * kept until shutdown (a few per year), so readers need no lock. */
     pthread_mutex_t cal_lock;
@@ -773,6 +774,7 @@ static void release(http_server *s)
     }
     locsvc_free(s->locs);
     kpisvc_free(s->kpis);
+    nearidx_free(s->near);
     throttle_free(s->throttle);
     session_cache_free(s->sessions);
     metrics_free(s->m);
@@ -820,7 +822,9 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                                  .free_tries_login = (int)cfg->login_free_tries,
                                  .free_tries_addr = (int)cfg->addr_free_tries};
     if (!(s->throttle = throttle_new()) || !(s->sessions = session_cache_new()) ||
-        !(s->locs = locsvc_new()) || !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)))
+        !(s->locs = locsvc_new()) || !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)) ||
+        !(s->near = nearidx_new((double)cfg->duplicate_radius_m,
+                                cfg->duplicate_window_hours * 3600)))
         goto nomem;
     pthread_mutex_init(&s->cal_lock, NULL);
     pthread_mutex_init(&s->sched_lock, NULL);
@@ -835,6 +839,17 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
                      why.msg[0] ? why.msg : "the database does not answer");
             release(s);
             return WG_ERR_STORE;
+        }
+        /* The cases of the duplicate window, in one read transaction. */
+        wg_err e = store_snapshot(db);
+        if (!e) {
+            e = nearidx_load(s->near, db, (int64_t)time(NULL));
+            store_snapshot_end(db);
+        }
+        if (e) {
+            snprintf(err, errcap, "cannot load the recent cases: %s", wg_strerror(e));
+            release(s);
+            return e;
         }
     }
     s->route_names = calloc(http_routes_count, sizeof(*s->route_names));
@@ -973,6 +988,11 @@ locsvc *req_locator(http_req *r)
 kpisvc *req_kpis(http_req *r)
 {
     return r->srv->kpis;
+}
+
+nearidx *req_nearidx(http_req *r)
+{
+    return r->srv->near;
 }
 
 store_pool *req_pool(http_req *r)

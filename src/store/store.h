@@ -355,20 +355,23 @@ wg_err store_case_by_key(store *s, const char *idempotency_key, int64_t *id);
 wg_err store_case_event_add(store *s, store_event *ev);
 wg_err store_case_events(store *s, int64_t case_id,
                          wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
-/* Open cases of a category reported since `since`, with an id below
- * `below` (taken in before it), whose point lies in the box [lon0, lon1] x
- * [lat0, lat1]: the newest 50, each with its id, status, the start of its
- * description, point and reported_at. */
+/* What possible duplicates need of a case (core/nearidx.c keeps them in
+ * memory): every case with a point reported since `since`, in id order. */
 typedef struct {
     int64_t id;
+    char category[16];
     char status[16];
     char summary[321]; /* the description's first 80 characters */
     double lon, lat;
     int64_t reported_at;
+    int64_t version;
 } store_case_near_row;
-wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
-                       double lat0, double lon1, double lat1,
-                       wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx);
+wg_err store_cases_near_since(store *s, int64_t since,
+                              wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx);
+/* A counter that every case written outside a server's store pool moves
+ * (the command line's reports and actions), so that the server knows its
+ * memory of them is stale. */
+wg_err store_case_generation(store *s, int64_t *out);
 
 typedef struct {
     /* scope: what the asker may see (all set false/empty: nothing) */

@@ -43,20 +43,11 @@ static const char SQL_EVENT_ADD[] =
 static const char SQL_EVENTS[] =
     "SELECT id, case_id, at, actor, action, from_status, to_status, note, data FROM case_history"
     " WHERE case_id = ?1 ORDER BY id";
-/* The cells of the box (lon ?3..?5, lat ?4..?6), a row of cells at a time,
- * with the formula of the index cases_near (sql/014_case_near_covering.sql),
- * which answers it alone. */
-#define CASE_CELL "(CAST((lat + 90) * 1000 AS INTEGER) * 1000000 + CAST((lon + 180) * 1000 AS INTEGER))"
-/* One band of latitude (?8: the band's number, CAST((lat + 90) * 1000 AS
- * INTEGER)) of the box: the cells from lon0 to lon1 in it. store_case_near
- * runs it once per band; a recursive CTE over the bands with ORDER BY made
- * SQLite open and close two temporary b-trees per report. */
-static const char SQL_CASE_NEAR[] =
-    "SELECT id, status, summary, lon, lat, reported_at FROM cases INDEXED BY cases_near"
-    " WHERE category = ?1 AND " CASE_CELL " BETWEEN ?8 * 1000000 + CAST((?3 + 180) * 1000 AS INTEGER)"
-    " AND ?8 * 1000000 + CAST((?5 + 180) * 1000 AS INTEGER)"
-    " AND lon BETWEEN ?3 AND ?5 AND lat BETWEEN ?4 AND ?6 AND reported_at >= ?2 AND id < ?7"
-    " AND status NOT IN ('closed', 'not_filed', 'merged')";
+static const char SQL_CASES_NEAR_SINCE[] =
+    "SELECT id, category, status, summary, lon, lat, reported_at, version FROM cases"
+    " WHERE reported_at >= ?1 AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY id";
+static const char SQL_CASE_GENERATION[] = "SELECT n FROM case_generation";
+static const char SQL_CASE_GENERATION_BUMP[] = "UPDATE case_generation SET n = n + 1";
 
 /* Full text (sql/012_intake.sql): the cases from id `from` on. */
 static const char SQL_CASE_TEXT_ADD[] =
@@ -116,15 +107,42 @@ static void read_case_any(sqlite3_stmt *st, void *out)
 
 STORE_EACH(case, store_case, read_case)
 
-/* What possible duplicates need of a case (SQL_CASE_NEAR's columns). */
 static void read_near(sqlite3_stmt *st, store_case_near_row *c)
 {
     c->id = sqlite3_column_int64(st, 0);
-    stmt_col_text(st, 1, c->status, sizeof(c->status));
-    stmt_col_text(st, 2, c->summary, sizeof(c->summary));
-    c->lon = sqlite3_column_double(st, 3);
-    c->lat = sqlite3_column_double(st, 4);
-    c->reported_at = sqlite3_column_int64(st, 5);
+    stmt_col_text(st, 1, c->category, sizeof(c->category));
+    stmt_col_text(st, 2, c->status, sizeof(c->status));
+    stmt_col_text(st, 3, c->summary, sizeof(c->summary));
+    c->lon = sqlite3_column_double(st, 4);
+    c->lat = sqlite3_column_double(st, 5);
+    c->reported_at = sqlite3_column_int64(st, 6);
+    c->version = sqlite3_column_int64(st, 7);
+}
+
+STORE_EACH(near, store_case_near_row, read_near)
+
+wg_err store_cases_near_since(store *s, int64_t since,
+                              wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_CASES_NEAR_SINCE);
+    if (!st)
+        return WG_ERR_STORE;
+    sqlite3_bind_int64(st, 1, since);
+    return stmt_each(st, near_row, &(near_each){cb, ctx});
+}
+
+wg_err store_case_generation(store *s, int64_t *out)
+{
+    return store_query_i64(s, SQL_CASE_GENERATION, out);
+}
+
+/* A case written outside a server's pool: tell the server (015). */
+static wg_err outside_write(store *s)
+{
+    if (s->pool)
+        return WG_OK;
+    sqlite3_stmt *st = store_stmt(s, SQL_CASE_GENERATION_BUMP);
+    return st ? stmt_exec(st) : WG_ERR_STORE;
 }
 
 wg_err store_cases_index_text(store *s, int64_t from)
@@ -175,7 +193,7 @@ wg_err store_case_insert(store *s, store_case *c)
         if (!store_batch_defer_text(s, c->id))
             e = store_cases_index_text(s, c->id);
     }
-    return e;
+    return e ? e : outside_write(s);
 }
 
 wg_err store_case_get(store *s, int64_t id, store_case *out)
@@ -218,7 +236,7 @@ wg_err store_case_update(store *s, store_case *c)
         return WG_ERR_PRECONDITION;
     if (!e)
         c->version++;
-    return e;
+    return e ? e : outside_write(s);
 }
 
 wg_err store_case_by_key(store *s, const char *key, int64_t *id)
@@ -243,70 +261,6 @@ wg_err store_case_events(store *s, int64_t case_id,
                          wg_err (*cb)(void *ctx, const store_event *ev), void *ctx)
 {
     return store_events_of(s, SQL_EVENTS, case_id, cb, ctx);
-}
-
-/* The newest NEAR_MAX rows seen, by id. */
-#define NEAR_MAX 50
-typedef struct {
-    store_case_near_row rows[NEAR_MAX];
-    size_t n;
-} near_top;
-
-static int near_newer_first(const void *a, const void *b)
-{
-    int64_t x = ((const store_case_near_row *)a)->id, y = ((const store_case_near_row *)b)->id;
-    return (x < y) - (x > y);
-}
-
-static wg_err near_keep(sqlite3_stmt *st, void *ctx)
-{
-    near_top *t = ctx;
-    store_case_near_row *slot = t->n < NEAR_MAX ? &t->rows[t->n++] : NULL;
-    if (!slot) { /* full: replace the oldest, if this one is newer */
-        slot = &t->rows[0];
-        for (size_t i = 1; i < NEAR_MAX; i++)
-            if (t->rows[i].id < slot->id)
-                slot = &t->rows[i];
-        if (sqlite3_column_int64(st, 0) < slot->id)
-            return WG_OK;
-    }
-    read_near(st, slot);
-    return WG_OK;
-}
-
-wg_err store_case_near(store *s, const char *category, int64_t since, int64_t below, double lon0,
-                       double lat0, double lon1, double lat1,
-                       wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx)
-{
-    sqlite3_stmt *st = store_stmt(s, SQL_CASE_NEAR);
-    if (!st)
-        return WG_ERR_STORE;
-    if (!(lat0 >= -90 && lat1 <= 90 && lat0 <= lat1 && lon0 <= lon1))
-        return WG_OK; /* no box (NaN too): nothing near */
-    near_top *t = malloc(sizeof(*t));
-    if (!t)
-        return WG_ERR_NOMEM;
-    t->n = 0;
-    /* The bands as the index's formula numbers them (C's cast truncates
-     * as SQLite's CAST does). */
-    wg_err e = WG_OK;
-    for (int64_t r = (int64_t)((lat0 + 90) * 1000); r <= (int64_t)((lat1 + 90) * 1000) && !e;
-         r++) {
-        sqlite3_bind_text(st, 1, category, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, since);
-        sqlite3_bind_double(st, 3, lon0);
-        sqlite3_bind_double(st, 4, lat0);
-        sqlite3_bind_double(st, 5, lon1);
-        sqlite3_bind_double(st, 6, lat1);
-        sqlite3_bind_int64(st, 7, below);
-        sqlite3_bind_int64(st, 8, r);
-        e = stmt_each(st, near_keep, t); /* resets and clears the bindings */
-    }
-    qsort(t->rows, t->n, sizeof(t->rows[0]), near_newer_first);
-    for (size_t i = 0; i < t->n && !e; i++)
-        e = cb(ctx, &t->rows[i]);
-    free(t);
-    return e;
 }
 
 /* The list query is built from the filter (only the clauses in use), so it

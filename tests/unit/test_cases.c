@@ -1436,6 +1436,8 @@ static void test_route(void **state)
 
 /* ---- report: inputs, deadlines, idempotency ---- */
 
+static size_t dups_in_store(fixture *f, const store_case *c, case_dup *out);
+
 static void test_report_inputs(void **state)
 {
     fixture *f = *state;
@@ -1502,7 +1504,7 @@ static void test_report_inputs(void **state)
     assert_int_equal(c.reporter_phone_sealed_len, 0);
     /* No point, no duplicates. */
     case_dup dups[50];
-    assert_int_equal(cases_possible_duplicates(f->s, &f->env, &c, dups), 0);
+    assert_int_equal(dups_in_store(f, &c, dups), 0);
 
     /* A report without an actor (a machine channel): the history says "-". */
     g.grid = L2B;
@@ -1622,12 +1624,24 @@ static void test_history_note_utf8(void **state)
 
 /* ---- possible duplicates ---- */
 
+/* A case's possible duplicates from an index loaded from the store as of
+ * the case's report. */
+static size_t dups_in_store(fixture *f, const store_case *c, case_dup *out)
+{
+    nearidx *x = nearidx_new(f->env.duplicate_radius_m, f->env.duplicate_window_s);
+    assert_non_null(x);
+    assert_int_equal(nearidx_load(x, f->s, c->reported_at), WG_OK);
+    size_t n = cases_possible_duplicates(x, &f->env, c, out);
+    nearidx_free(x);
+    return n;
+}
+
 /* A case's possible duplicates as the API writes them, read back. */
 static json_t *dups_of(fixture *f, int64_t id)
 {
     store_case c = load(f, id);
     case_dup d[50];
-    size_t n = cases_possible_duplicates(f->s, &f->env, &c, d);
+    size_t n = dups_in_store(f, &c, d);
     assert_true(n <= cases_duplicates_cap(&f->env));
     wg_buf b;
     buf_init(&b, NULL, 1 << 20);
@@ -1720,9 +1734,9 @@ static void test_duplicates_only_before(void **state)
                  (long long)a, (long long)b);
 }
 
-/* The box of a lookup spans two bands of latitude (the index numbers
- * them by 0.001 degree; P_LAT is on a boundary): rows come from both, and
- * only the newest 50, newest first. */
+/* The index yields every case in the box, newest first, from the cells on
+ * both sides of a boundary (cells are about 0.0009 degree: 0.0004 apart
+ * straddles one or lies in one, either way both sides are read). */
 typedef struct {
     int64_t ids[64];
     size_t n;
@@ -1736,28 +1750,32 @@ static wg_err collect_near(void *ctx, const store_case_near_row *r)
     return WG_OK;
 }
 
-static void test_duplicates_across_bands(void **state)
+static void test_duplicates_newest_first(void **state)
 {
     fixture *f = *state;
     int64_t ids[60];
     for (int i = 0; i < 60; i++)
         ids[i] = report_at(f, AT(MON, 9, i), A_ZHANG, "E0504", P_LON,
                            P_LAT + (i % 2 ? 0.0002 : -0.0002), i % 2 ? "北" : "南");
+    nearidx *x = nearidx_new(f->env.duplicate_radius_m, f->env.duplicate_window_s);
+    assert_non_null(x);
+    assert_int_equal(nearidx_load(x, f->s, AT(MON, 10, 0)), WG_OK);
     near_ids got = {0};
-    assert_int_equal(store_case_near(f->s, "E0504", 0, INT64_MAX, P_LON - 0.001, P_LAT - 0.001,
-                                     P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
+    assert_int_equal(nearidx_each(x, "E0504", 0, INT64_MAX, P_LON - 0.001, P_LAT - 0.001,
+                                  P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
                      WG_OK);
-    assert_int_equal(got.n, 50);
-    for (size_t i = 0; i < 50; i++)
+    assert_int_equal(got.n, 60);
+    for (size_t i = 0; i < 60; i++)
         assert_int_equal(got.ids[i], ids[59 - i]);
-    /* Only those below ids[10]: the ten oldest, from both bands. */
+    /* Only those below ids[10]: the ten oldest, from both sides. */
     got.n = 0;
-    assert_int_equal(store_case_near(f->s, "E0504", 0, ids[10], P_LON - 0.001, P_LAT - 0.001,
-                                     P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
+    assert_int_equal(nearidx_each(x, "E0504", 0, ids[10], P_LON - 0.001, P_LAT - 0.001,
+                                  P_LON + 0.001, P_LAT + 0.001, collect_near, &got),
                      WG_OK);
     assert_int_equal(got.n, 10);
     assert_int_equal(got.ids[0], ids[9]);
     assert_int_equal(got.ids[9], ids[0]);
+    nearidx_free(x);
     /* The JSON list: duplicate_limit of them, the newest first. */
     f->env.duplicate_limit = 3;
     json_t *d = dups_of(f, ids[59]);
@@ -2001,7 +2019,7 @@ int main(void)
         T(test_idempotency),
         T(test_duplicates),
         T(test_duplicates_only_before),
-        T(test_duplicates_across_bands),
+        T(test_duplicates_newest_first),
         T(test_escalate),
         T(test_version_guard),
         T(test_visible),
