@@ -1,7 +1,7 @@
 // The closed loop over HTTP on the demo (issue: The closed loop for cases).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, req, login, assertError, tempDir, demoDatabase, DEMO_PASSWORD } from './lib.mjs';
+import { startServer, req, login, assertError, tempDir, demoDatabase, cli, DEMO_PASSWORD } from './lib.mjs';
 
 let srv, tok = {};
 let micro; // a point inside micro-grid 410102008004010101 (the member's)
@@ -176,6 +176,28 @@ test('possible duplicates: an open case of the category close by, its descriptio
   assert.equal(ids.length, 10, last.text);
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
   assert.equal(ids[0], last.json.id - 1);
+});
+
+test('possible duplicates follow each case: a rejected one drops out, one reported from the command line shows within seconds', async () => {
+  const here = { category: 'E0106', lon: micro[0], lat: micro[1] };
+  const a = await report('member', { ...here, description: '井盖缺失 A' });
+  const b = await report('member', { ...here, description: '井盖缺失 B' });
+  assert.ok(b.json.possible_duplicates.some((d) => d.id === a.json.id), b.text);
+  const r = await act('staff', a.json.id, 'reject', { note: '重复上报' });
+  assert.equal(r.json.status, 'not_filed', r.text);
+  let c = await report('member', { ...here, description: '井盖缺失 C' });
+  const ids = c.json.possible_duplicates.map((d) => d.id);
+  assert.ok(!ids.includes(a.json.id) && ids.includes(b.json.id), c.text);
+  // The command line writes the same database while the server runs.
+  const out = cli(['case', 'report', '--db', srv.db, '--as', 'member', '--category', 'E0106',
+    '--lon', String(micro[0]), '--lat', String(micro[1]), '--description', '命令行上报的井盖缺失']);
+  assert.equal(out.status, 0, out.stderr);
+  const viaCli = JSON.parse(out.stdout).id;
+  // The server looks for such writes once a second.
+  await new Promise((res) => setTimeout(res, 1100));
+  c = await report('member', { ...here, description: '井盖缺失 D' });
+  const seen = c.json.possible_duplicates.some((d) => d.id === viaCli);
+  assert.ok(seen, `case ${viaCli} from the command line never offered: ${c.text}`);
 });
 
 test('a whistle to two departments: one reports for duty in time, the other late', async () => {
@@ -395,7 +417,6 @@ test('an overdue step gets an escalation entry from the scheduler', async () => 
 });
 
 test('the command line: case report, act, show, list', async () => {
-  const { cli } = await import('./lib.mjs');
   const dir = tempDir();
   const db = demoDatabase(dir, 'cli.db');
   let r = cli(['case', 'report', '--db', db, '--as', 'member', '--category', 'E0101', '--grid', '410102008004010101', '--description', '命令行上报的暴露垃圾']);
