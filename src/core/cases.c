@@ -345,7 +345,7 @@ typedef struct {
     case_dup *out;
 } dup_ctx;
 
-static wg_err add_dup(void *ctx, const store_case_near_row *o)
+static wg_err add_dup(void *ctx, const nearidx_row *o)
 {
     dup_ctx *d = ctx;
     if (o->id == d->c->id || o->reported_at > d->c->reported_at || d->n >= d->cap)

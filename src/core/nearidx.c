@@ -24,6 +24,7 @@ typedef struct {
     double lon, lat;
     int32_t next; /* the next entry of its cell, NONE */
     uint16_t cat;
+    bool open; /* not closed, not_filed or merged */
     char status[16];
     char *summary;
 } ent;
@@ -200,6 +201,15 @@ static bool in_window(const nearidx *x, int64_t reported_at)
     return reported_at >= x->now - x->window_s;
 }
 
+static bool is_open(const char *status)
+{
+    static const char *const closed[] = {"closed", "not_filed", "merged"};
+    for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
+        if (strcmp(status, closed[i]) == 0)
+            return false;
+    return true;
+}
+
 /* Add a case, or update its status (a newer version): with x->mu held.
  * summary is taken over (freed if not kept). */
 static wg_err put_locked(nearidx *x, const store_case_near_row *r, char *summary)
@@ -210,6 +220,7 @@ static wg_err put_locked(nearidx *x, const store_case_near_row *r, char *summary
         if (r->version > e->version) {
             e->version = r->version;
             snprintf(e->status, sizeof(e->status), "%s", r->status);
+            e->open = is_open(r->status);
             if (summary && strcmp(summary, e->summary) != 0) {
                 free(e->summary);
                 e->summary = summary;
@@ -247,6 +258,7 @@ static wg_err put_locked(nearidx *x, const store_case_near_row *r, char *summary
     *e = (ent){.id = r->id, .reported_at = r->reported_at, .version = r->version,
                .lon = r->lon, .lat = r->lat, .cat = (uint16_t)cat, .summary = summary};
     snprintf(e->status, sizeof(e->status), "%s", r->status);
+    e->open = is_open(r->status);
     link_entry(x, (int32_t)x->n++);
     return WG_OK;
 }
@@ -350,15 +362,6 @@ void nearidx_put(nearidx *x, const store_case *c)
     pthread_mutex_unlock(&x->mu);
 }
 
-static bool is_open(const char *status)
-{
-    static const char *const closed[] = {"closed", "not_filed", "merged"};
-    for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
-        if (strcmp(status, closed[i]) == 0)
-            return false;
-    return true;
-}
-
 typedef struct {
     int cat;
     int64_t since, below;
@@ -369,7 +372,7 @@ static bool matches(const ent *e, const query *q)
 {
     return e->cat == q->cat && e->reported_at >= q->since && e->id < q->below &&
            e->lon >= q->lon0 && e->lon <= q->lon1 && e->lat >= q->lat0 && e->lat <= q->lat1 &&
-           is_open(e->status);
+           e->open;
 }
 
 static bool keep_found(nearidx *x, size_t *n, int32_t i)
@@ -394,7 +397,7 @@ static int newer_first(const void *a, const void *b)
 
 wg_err nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
                     double lat0, double lon1, double lat1,
-                    wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx)
+                    wg_err (*cb)(void *ctx, const nearidx_row *c), void *ctx)
 {
     if (!(lat0 <= lat1 && lon0 <= lon1))
         return WG_OK; /* no box (NaN too): nothing near */
@@ -420,15 +423,10 @@ wg_err nearidx_each(nearidx *x, const char *category, int64_t since, int64_t bel
     }
     if (n > 1)
         qsort(x->found, n, sizeof(*x->found), newer_first);
-    store_case_near_row row;
     for (size_t i = 0; i < n && !e; i++) {
         const ent *en = &x->ents[x->found[i].i];
-        row = (store_case_near_row){.id = en->id, .lon = en->lon, .lat = en->lat,
-                                    .reported_at = en->reported_at, .version = en->version};
-        snprintf(row.category, sizeof(row.category), "%s", category);
-        memcpy(row.status, en->status, sizeof(row.status));
-        snprintf(row.summary, sizeof(row.summary), "%s", en->summary);
-        e = cb(ctx, &row);
+        e = cb(ctx, &(nearidx_row){en->id, en->status, en->summary, en->lon, en->lat,
+                                   en->reported_at});
     }
     pthread_mutex_unlock(&x->mu);
     return e;

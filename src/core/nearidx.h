@@ -37,13 +37,22 @@ wg_err nearidx_refresh(nearidx *x, store *s, int64_t now);
  * order); a case without a point is not kept. */
 void nearidx_put(nearidx *x, const store_case *c);
 
+/* A case held; the strings are x's, valid during the callback. */
+typedef struct {
+    int64_t id;
+    const char *status;
+    const char *summary; /* the description's first 80 characters */
+    double lon, lat;
+    int64_t reported_at;
+} nearidx_row;
+
 /* Cases of `category` reported since `since`, with an id below `below`,
  * not closed, not_filed or merged, whose point lies in the box [lon0,
- * lon1] x [lat0, lat1]: to cb, newest (highest id) first, until cb returns
- * other than WG_OK. */
+ * lon1] x [lat0, lat1]: to cb (under x's lock: it must not call x),
+ * newest (highest id) first, until cb returns other than WG_OK. */
 wg_err nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
                     double lat0, double lon1, double lat1,
-                    wg_err (*cb)(void *ctx, const store_case_near_row *c), void *ctx);
+                    wg_err (*cb)(void *ctx, const nearidx_row *c), void *ctx);
 
 /* Cases held (open or not). */
 size_t nearidx_count(nearidx *x);

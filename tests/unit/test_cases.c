@@ -1742,7 +1742,7 @@ typedef struct {
     size_t n;
 } near_ids;
 
-static wg_err collect_near(void *ctx, const store_case_near_row *r)
+static wg_err collect_near(void *ctx, const nearidx_row *r)
 {
     near_ids *n = ctx;
     if (n->n < 64)

@@ -40,7 +40,7 @@ typedef struct {
     size_t n;
 } ids;
 
-static wg_err collect(void *ctx, const store_case_near_row *r)
+static wg_err collect(void *ctx, const nearidx_row *r)
 {
     ids *g = ctx;
     if (g->n < 4096)
@@ -154,7 +154,7 @@ typedef struct {
     char summary[400];
 } first_row;
 
-static wg_err keep_first(void *ctx, const store_case_near_row *r)
+static wg_err keep_first(void *ctx, const nearidx_row *r)
 {
     snprintf(((first_row *)ctx)->summary, sizeof(((first_row *)ctx)->summary), "%s", r->summary);
     return WG_OK;
