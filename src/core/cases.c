@@ -345,20 +345,22 @@ typedef struct {
     case_dup *out;
 } dup_ctx;
 
-static wg_err add_dup(void *ctx, const nearidx_row *o)
+/* One candidate, newest first: kept if within the radius; false once
+ * there are enough. */
+static bool add_dup(void *ctx, const nearidx_row *o)
 {
     dup_ctx *d = ctx;
-    if (o->id == d->c->id || o->reported_at > d->c->reported_at || d->n >= d->cap)
-        return WG_OK;
+    if (o->id == d->c->id || o->reported_at > d->c->reported_at)
+        return true;
     double m = metres_between(d->c->lon, d->c->lat, o->lon, o->lat);
     if (m > d->radius)
-        return WG_OK;
+        return true;
     case_dup *x = &d->out[d->n++];
     x->id = o->id;
     x->distance_m = round(m * 10) / 10;
     snprintf(x->status, sizeof(x->status), "%s", o->status);
     snprintf(x->description, sizeof(x->description), "%s", o->summary);
-    return WG_OK;
+    return d->n < d->cap;
 }
 
 size_t cases_duplicates_cap(const case_env *env)

@@ -17,12 +17,12 @@
 #include <string.h>
 
 #define NONE (-1)
-#define MAX_CELLS_VISITED 4096 /* past this, a lookup scans every entry */
+#define MAX_CELLS_MERGED 64 /* past this, a lookup scans every entry */
 
 typedef struct {
     int64_t id, reported_at, version;
     double lon, lat;
-    int32_t next; /* the next entry of its cell, NONE */
+    int32_t next; /* the next older (lower id) entry of its cell, NONE */
     uint16_t cat;
     bool open; /* not closed, not_filed or merged */
     char status[16];
@@ -107,8 +107,13 @@ static void link_entry(nearidx *x, int32_t i)
         *c = (cell){cell_of(x, e->lat, 90), cell_of(x, e->lon, 180), e->cat, NONE};
         x->ncells++;
     }
-    e->next = c->head;
-    c->head = i;
+    /* Newest first: new cases come with the highest id, but commits of
+     * one batch may be told out of order. */
+    int32_t *at = &c->head;
+    while (*at != NONE && x->ents[*at].id > e->id)
+        at = &x->ents[*at].next;
+    e->next = *at;
+    *at = i;
 }
 
 static size_t pow2_above(size_t n)
@@ -395,41 +400,64 @@ static int newer_first(const void *a, const void *b)
     return (p < q) - (p > q);
 }
 
-wg_err nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
-                    double lat0, double lon1, double lat1,
-                    wg_err (*cb)(void *ctx, const nearidx_row *c), void *ctx)
+static bool give(const ent *e, bool (*cb)(void *ctx, const nearidx_row *c), void *ctx)
 {
-    if (!(lat0 <= lat1 && lon0 <= lon1))
-        return WG_OK; /* no box (NaN too): nothing near */
-    pthread_mutex_lock(&x->mu);
-    query q = {find_cat(x, category), since, below, lon0, lat0, lon1, lat1};
+    return cb(ctx, &(nearidx_row){e->id, e->status, e->summary, e->lon, e->lat, e->reported_at});
+}
+
+/* A box of many cells: every entry looked at, the matches sorted. */
+static void each_by_scan(nearidx *x, const query *q,
+                         bool (*cb)(void *ctx, const nearidx_row *c), void *ctx)
+{
     size_t n = 0;
-    wg_err e = WG_OK;
-    if (q.cat != NONE && x->n) {
-        int64_t r0 = cell_of(x, lat0, 90), r1 = cell_of(x, lat1, 90);
-        int64_t c0 = cell_of(x, lon0, 180), c1 = cell_of(x, lon1, 180);
-        if ((r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS_VISITED) {
-            for (size_t i = 0; i < x->n && !e; i++)
-                if (matches(&x->ents[i], &q) && !keep_found(x, &n, (int32_t)i))
-                    e = WG_ERR_NOMEM;
-        } else {
-            for (int64_t r = r0; r <= r1 && !e; r++)
-                for (int64_t c = c0; c <= c1 && !e; c++)
-                    for (int32_t i = cell_slot(x, q.cat, r, c)->head; i != NONE && !e;
-                         i = x->ents[i].next)
-                        if (matches(&x->ents[i], &q) && !keep_found(x, &n, i))
-                            e = WG_ERR_NOMEM;
-        }
-    }
+    for (size_t i = 0; i < x->n; i++)
+        if (matches(&x->ents[i], q) && !keep_found(x, &n, (int32_t)i))
+            break; /* out of memory: what was found */
     if (n > 1)
         qsort(x->found, n, sizeof(*x->found), newer_first);
-    for (size_t i = 0; i < n && !e; i++) {
-        const ent *en = &x->ents[x->found[i].i];
-        e = cb(ctx, &(nearidx_row){en->id, en->status, en->summary, en->lon, en->lat,
-                                   en->reported_at});
+    for (size_t i = 0; i < n && give(&x->ents[x->found[i].i], cb, ctx); i++)
+        ;
+}
+
+void nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
+                  double lat0, double lon1, double lat1,
+                  bool (*cb)(void *ctx, const nearidx_row *c), void *ctx)
+{
+    if (!(lat0 <= lat1 && lon0 <= lon1))
+        return; /* no box (NaN too): nothing near */
+    pthread_mutex_lock(&x->mu);
+    query q = {find_cat(x, category), since, below, lon0, lat0, lon1, lat1};
+    int64_t r0 = cell_of(x, lat0, 90), r1 = cell_of(x, lat1, 90);
+    int64_t c0 = cell_of(x, lon0, 180), c1 = cell_of(x, lon1, 180);
+    if (q.cat == NONE || !x->n) {
+        /* nothing of the category */
+    } else if ((r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS_MERGED) {
+        each_by_scan(x, &q, cb, ctx);
+    } else {
+        /* The cells' chains, newest first, merged: stops as soon as cb
+         * has enough, having looked at few more entries than it took. */
+        int32_t at[MAX_CELLS_MERGED];
+        int n = 0;
+        for (int64_t r = r0; r <= r1; r++)
+            for (int64_t c = c0; c <= c1; c++) {
+                int32_t h = cell_slot(x, q.cat, r, c)->head;
+                if (h != NONE)
+                    at[n++] = h;
+            }
+        for (;;) {
+            int best = -1;
+            for (int i = 0; i < n; i++)
+                if (at[i] != NONE && (best < 0 || x->ents[at[i]].id > x->ents[at[best]].id))
+                    best = i;
+            if (best < 0)
+                break;
+            const ent *e = &x->ents[at[best]];
+            at[best] = e->next;
+            if (matches(e, &q) && !give(e, cb, ctx))
+                break;
+        }
     }
     pthread_mutex_unlock(&x->mu);
-    return e;
 }
 
 size_t nearidx_count(nearidx *x)

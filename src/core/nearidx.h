@@ -49,10 +49,10 @@ typedef struct {
 /* Cases of `category` reported since `since`, with an id below `below`,
  * not closed, not_filed or merged, whose point lies in the box [lon0,
  * lon1] x [lat0, lat1]: to cb (under x's lock: it must not call x),
- * newest (highest id) first, until cb returns other than WG_OK. */
-wg_err nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
-                    double lat0, double lon1, double lat1,
-                    wg_err (*cb)(void *ctx, const nearidx_row *c), void *ctx);
+ * newest (highest id) first, while cb returns true. */
+void nearidx_each(nearidx *x, const char *category, int64_t since, int64_t below, double lon0,
+                  double lat0, double lon1, double lat1,
+                  bool (*cb)(void *ctx, const nearidx_row *c), void *ctx);
 
 /* Cases held (open or not). */
 size_t nearidx_count(nearidx *x);

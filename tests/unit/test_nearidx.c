@@ -37,23 +37,31 @@ static store_case a_case(int64_t id, const char *cat, double lon, double lat, in
 
 typedef struct {
     int64_t ids[4096];
-    size_t n;
+    size_t n, want; /* want: stop after so many (0: all) */
 } ids;
 
-static wg_err collect(void *ctx, const nearidx_row *r)
+static bool collect(void *ctx, const nearidx_row *r)
 {
     ids *g = ctx;
     if (g->n < 4096)
         g->ids[g->n++] = r->id;
-    return WG_OK;
+    return g->n != g->want;
+}
+
+/* The first `want` only. */
+static ids first(nearidx *x, const char *cat, int64_t since, int64_t below, double lon0,
+                 double lat0, double lon1, double lat1, size_t want)
+{
+    ids g = {.want = want};
+    nearidx_each(x, cat, since, below, lon0, lat0, lon1, lat1, collect, &g);
+    return g;
 }
 
 static ids each(nearidx *x, const char *cat, int64_t since, int64_t below, double lon0,
                 double lat0, double lon1, double lat1)
 {
     ids g = {0};
-    assert_int_equal(nearidx_each(x, cat, since, below, lon0, lat0, lon1, lat1, collect, &g),
-                     WG_OK);
+    nearidx_each(x, cat, since, below, lon0, lat0, lon1, lat1, collect, &g);
     return g;
 }
 
@@ -112,11 +120,49 @@ static void test_matches_a_scan(void **state)
         assert_int_equal(got.n, want.n);
         for (size_t k = 0; k < got.n; k++)
             assert_int_equal(got.ids[k], want.ids[k]);
+        /* Asked for three: the newest three. */
+        got = first(x, cat, now - WINDOW, below, lon - r, lat - r, lon + r, lat + r, 3);
+        assert_int_equal(got.n, want.n < 3 ? want.n : 3);
+        for (size_t k = 0; k < got.n; k++)
+            assert_int_equal(got.ids[k], want.ids[k]);
     }
     /* Ten days of cases went in, three days' are kept. */
     size_t held = nearidx_count(x);
     if (held > N * 4 / 10)
         fail_msg("%zu cases held, the window has at most %d", held, N * 3 / 10 + 100);
+    nearidx_free(x);
+}
+
+/* New cases told out of order (the commits of one batch are): still
+ * newest first, through a rebuild too. */
+static void test_cases_out_of_order(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    int64_t order[N];
+    for (int i = 0; i < N; i++)
+        order[i] = i + 1;
+    unsigned seed = 3;
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)(rand_r(&seed) % (unsigned)(i + 1));
+        int64_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    nearidx *x = nearidx_new(50, WINDOW);
+    for (int i = 0; i < N; i++) {
+        store_case c = a_case(order[i], "E0504", 113.6 + (order[i] % 3) * 1e-4, 34.7, T0,
+                              "reported", 1);
+        nearidx_put(x, &c);
+    }
+    ids g = each(x, "E0504", 0, INT64_MAX, 113.5995, 34.6995, 113.6005, 34.7005);
+    assert_int_equal(g.n, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(g.ids[i], N - i);
+    g = first(x, "E0504", 0, 101, 113.5995, 34.6995, 113.6005, 34.7005, 5);
+    assert_int_equal(g.n, 5);
+    assert_int_equal(g.ids[0], 100);
+    assert_int_equal(g.ids[4], 96);
     nearidx_free(x);
 }
 
@@ -154,10 +200,10 @@ typedef struct {
     char summary[400];
 } first_row;
 
-static wg_err keep_first(void *ctx, const nearidx_row *r)
+static bool keep_first(void *ctx, const nearidx_row *r)
 {
     snprintf(((first_row *)ctx)->summary, sizeof(((first_row *)ctx)->summary), "%s", r->summary);
-    return WG_OK;
+    return false;
 }
 
 /* The summary is the description's first 80 characters, as SQLite's
@@ -172,9 +218,7 @@ static void test_summary(void **state)
         strcat(c.description, i % 2 ? "垃" : "a");
     nearidx_put(x, &c);
     first_row r = {{0}};
-    assert_int_equal(nearidx_each(x, "E0504", 0, INT64_MAX, 113.5, 34.6, 113.7, 34.8,
-                                  keep_first, &r),
-                     WG_OK);
+    nearidx_each(x, "E0504", 0, INT64_MAX, 113.5, 34.6, 113.7, 34.8, keep_first, &r);
     assert_int_equal(strlen(r.summary), 40 * 1 + 40 * 3);
     assert_memory_equal(r.summary, c.description, strlen(r.summary));
     nearidx_free(x);
@@ -252,6 +296,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_a_scan),
+        cmocka_unit_test(test_cases_out_of_order),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_reload_on_outside_write),
