@@ -243,7 +243,7 @@ static wg_err put_locked(nearidx *x, const store_case_near_row *r, char *summary
     }
     bool stale = x->now - x->swept_at > x->window_s / 4 && x->n > 1024;
     if (2 * (x->n + 1) > x->idcap || 2 * (x->ncells + 1) > x->cellcap || stale) {
-        wg_err e = rebuild(x, x->n + 1);
+        wg_err e = rebuild(x, 1);
         if (e) {
             free(summary);
             return e;
@@ -319,11 +319,13 @@ static wg_err load_locked(nearidx *x, store *s, int64_t now)
     if (now > x->now)
         x->now = now;
     /* The generation first: a write after it is in the rows or moves it. */
-    wg_err e = store_case_generation(s, &x->generation);
+    int64_t g = 0;
+    wg_err e = store_case_generation(s, &g);
     if (!e)
         e = store_cases_near_since(s, x->now - x->window_s, load_row, x);
     if (e)
         clear(x);
+    x->generation = e ? INT64_MIN : g; /* failed: tried again at the next refresh */
     x->checked_at = now;
     return e;
 }

@@ -29,7 +29,8 @@ void nearidx_free(nearidx *x);
 wg_err nearidx_load(nearidx *x, store *s, int64_t now);
 
 /* Reload when the store's case generation moved since the last load; read
- * at most once per second of `now`. s is the caller's connection. */
+ * at most once per second of `now`. s is the caller's connection. A load
+ * that fails leaves nothing held, and the next refresh tries again. */
 wg_err nearidx_refresh(nearidx *x, store *s, int64_t now);
 
 /* A case as its transaction committed it: added, or its status changed. A

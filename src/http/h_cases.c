@@ -466,7 +466,11 @@ wg_err h_case_report(http_req *r)
      * seen, one in the same batch is not. */
     if (!e && !(rj->dups = arena_alloc(&r->ar, cases_duplicates_cap(&rj->env) * sizeof(case_dup))))
         e = WG_ERR_NOMEM;
-    if (!e && !(e = nearidx_refresh(req_nearidx(r), db, rj->env.now)))
+    /* A reload that fails leaves no cases held until it succeeds (tried
+     * again a second later): a suggestion is no reason to refuse a report. */
+    if (!e && nearidx_refresh(req_nearidx(r), db, rj->env.now))
+        log_warn("cases: cannot reload the recent cases for possible duplicates");
+    if (!e)
         rj->ndups = cases_possible_duplicates(req_nearidx(r), &rj->env, &rj->d.c, rj->dups);
     store_snapshot_end(db);
     if (e)
