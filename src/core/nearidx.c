@@ -9,6 +9,7 @@
  * the window and lays both hashes out again.
  */
 #include "core/nearidx.h"
+#include "util/fault.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -322,7 +323,8 @@ static wg_err load_locked(nearidx *x, store *s, int64_t now)
     int64_t g = 0;
     wg_err e = store_case_generation(s, &g);
     if (!e)
-        e = store_cases_near_since(s, x->now - x->window_s, load_row, x);
+        e = fault_hit("nearidx_load") ? WG_ERR_STORE
+                                      : store_cases_near_since(s, x->now - x->window_s, load_row, x);
     if (e)
         clear(x);
     x->generation = e ? INT64_MIN : g; /* failed: tried again at the next refresh */

@@ -287,6 +287,20 @@ static void test_reload_on_outside_write(void **state)
     nearidx_put(x, &c);
     assert_int_equal(nearidx_refresh(x, s, T0 + 14), WG_OK);
     assert_int_equal(nearidx_count(x), 3);
+#ifdef WG_FAULT_INJECTION
+    /* A reload that fails holds nothing, and is tried again a second on. */
+    store_case d = a;
+    d.reported_at = T0 + 15;
+    assert_int_equal(store_case_insert(s, &d), WG_OK);
+    setenv("WANGGE_FAULTS", "nearidx_load", 1);
+    assert_int_not_equal(nearidx_refresh(x, s, T0 + 15), WG_OK);
+    assert_int_equal(nearidx_count(x), 0);
+    unsetenv("WANGGE_FAULTS");
+    assert_int_equal(nearidx_refresh(x, s, T0 + 15), WG_OK); /* the same second */
+    assert_int_equal(nearidx_count(x), 0);
+    assert_int_equal(nearidx_refresh(x, s, T0 + 16), WG_OK);
+    assert_int_equal(nearidx_count(x), 3); /* a, b (closed) and d */
+#endif
     nearidx_free(x);
     store_close(s);
     assert_int_equal(fx_rmdir(dir), 0);
