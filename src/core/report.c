@@ -371,6 +371,59 @@ static void md_html(json_t *paras, const char *title, json_t *out)
     free(html);
 }
 
+static wg_err any_grid(void *ctx, const store_grid *g)
+{
+    (void)g;
+    *(bool *)ctx = true;
+    return WG_ERR_CONFLICT; /* stop: one is enough */
+}
+
+/* The name of what a report covers: a grid, or a division (a community, as
+ * community staff's scope is) with grids under its code. */
+static wg_err report_scope_name(store *s, const char *code, store_grid *out)
+{
+    if (store_grid_get(s, code, false, out) == WG_OK)
+        return WG_OK;
+    store_division d;
+    bool some = false;
+    if (store_division_get(s, code, &d) != WG_OK)
+        return WG_ERR_NOT_FOUND;
+    store_grid_scan_subtree(s, code, false, any_grid, &some);
+    if (!some)
+        return WG_ERR_NOT_FOUND;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->code, sizeof(out->code), "%s", d.code);
+    snprintf(out->name, sizeof(out->name), "%s", d.name);
+    return WG_OK;
+}
+
+typedef struct {
+    char level[12], code[STORE_GRID_CODE_MAX];
+    int n; /* grids at the top level */
+} top_level;
+
+/* Grids come parent before child, by level: count those of the first. */
+static wg_err first_level(void *ctx, const store_grid *g)
+{
+    top_level *t = ctx;
+    if (t->n && strcmp(g->level, t->level) != 0)
+        return WG_ERR_CONFLICT; /* past the top level: stop */
+    snprintf(t->level, sizeof(t->level), "%s", g->level);
+    snprintf(t->code, sizeof(t->code), "%s", g->code);
+    t->n++;
+    return WG_OK;
+}
+
+bool report_default_scope(store *s, char *out, size_t cap)
+{
+    top_level t = {0};
+    store_grid_scan(s, NULL, false, first_level, &t);
+    if (t.n != 1)
+        return false;
+    snprintf(out, cap, "%s", t.code);
+    return true;
+}
+
 wg_err report_summary(const ledger_env *env, const char *grid, const char *to, json_t **out,
                       wg_why *why)
 {
@@ -378,8 +431,9 @@ wg_err report_summary(const ledger_env *env, const char *grid, const char *to, j
     if (!to || !calendar_parse_date(to, strlen(to), &day))
         return wg_fail(why, WG_ERR_BAD_REQUEST, "to", "'to' is a date YYYY-MM-DD");
     store_grid g;
-    if (!grid || store_grid_get(env->s, grid, false, &g))
-        return wg_fail(why, WG_ERR_INVALID, "grid", "'grid' is the code of a grid");
+    if (!grid || report_scope_name(env->s, grid, &g))
+        return wg_fail(why, WG_ERR_INVALID, "grid",
+                       "'grid' is the code of a grid, or of a division with grids");
     int y = atoi(to), m = atoi(to + 5), d = atoi(to + 8);
     char jan1[16], month[16];
     snprintf(jan1, sizeof(jan1), "%04d-01-01", y % 10000);

@@ -17,6 +17,10 @@
 #include "core/ledgers.h"
 
 /* {"grid", "name", "to", "title", "paragraphs": [...], "markdown", "html"} */
+/* What an asker who may see every grid reports on by default: the one grid
+ * at the top of the tree (false when there are none or several). */
+bool report_default_scope(store *s, char *out, size_t cap);
+
 wg_err report_summary(const ledger_env *env, const char *grid, const char *to, json_t **out,
                       wg_why *why);
 

@@ -118,8 +118,11 @@ wg_err h_report_summary(http_req *r)
     int off = calendar_utc_offset(req_calendar(r));
     const char *grid = req_query(r, "grid"), *to = req_query(r, "to");
     const char *format = req_query(r, "format");
+    char top[STORE_GRID_CODE_MAX];
     if (!grid || !*grid)
         grid = actor_grid_scope(REQ_WHO(r), PERM_STATS_READ);
+    if (!*grid && report_default_scope(req_store(r), top, sizeof(top)))
+        grid = top; /* every grid in scope: the whole tree */
     if (!*grid)
         return req_fail(r, WG_ERR_BAD_REQUEST, "grid", "'grid' names the grid to report on");
     if (!actor_can_in_grid(REQ_WHO(r), PERM_STATS_READ, grid))

@@ -116,6 +116,19 @@ test('the work report: the seed\'s numbers in the seed\'s sentences, as JSON, Ma
   assert.deepEqual(none.json.paragraphs, []);
   // scope and errors
   assertError(await req(srv, 'GET', '/api/reports/summary?grid=410102008&to=2023-04-30', { token: tok.staff }), 403, 'forbidden', 'grid');
+  // Without a grid: one's own scope. Community staff's is their community (a
+  // division, not a grid); the same as naming it.
+  const own = await req(srv, 'GET', '/api/reports/summary?to=2023-04-30', { token: tok.staff });
+  assert.equal(own.status, 200, own.text);
+  assert.equal(own.json.grid, '410102008004');
+  assert.equal(own.json.name, '汝河小区社区居民委员会');
+  const named = await req(srv, 'GET', '/api/reports/summary?grid=410102008004&to=2023-04-30', { token: tok.staff });
+  assert.deepEqual(named.json, own.json);
+  // Whoever sees every grid: the top of the tree.
+  const all = await req(srv, 'GET', '/api/reports/summary?to=2023-04-30', { token: tok['demo-admin'] });
+  assert.equal(all.status, 200, all.text);
+  assert.equal(all.json.title, '汝河路街道工作情况（截至2023年4月30日）');
+  assertError(await req(srv, 'GET', '/api/reports/summary?grid=410102008999&to=2023-04-30', { token: tok.leader }), 422, 'invalid', 'grid');
   assertError(await req(srv, 'GET', '/api/reports/summary?grid=410102008&to=2023-04-31', { token: tok.leader }), 400, 'bad_request', 'to');
   assertError(await req(srv, 'GET', '/api/reports/summary?grid=410102008&format=pdf', { token: tok.leader }), 400, 'bad_request', 'format');
   // the annex: every ledger, a sheet each
