@@ -49,6 +49,15 @@ static const char SQL_CASES_NEAR_SINCE[] =
 static const char SQL_CASE_GENERATION[] = "SELECT n FROM case_generation";
 static const char SQL_CASE_GENERATION_BUMP[] = "UPDATE case_generation SET n = n + 1";
 
+/* The grid table (sql/016_case_grid_batched.sql): the cases after the last
+ * copy, sorted, then the mark moved to the newest case. */
+static const char SQL_CASE_GRIDS_ADD[] =
+    "INSERT OR IGNORE INTO case_grid_index SELECT grid, id FROM cases"
+    " WHERE id > (SELECT upto FROM case_grid_indexed) ORDER BY grid, id";
+static const char SQL_CASE_GRIDS_MARK[] =
+    "UPDATE case_grid_indexed SET upto = (SELECT coalesce(max(id), 0) FROM cases)";
+static const char SQL_CASE_GRIDS_UPTO[] = "SELECT upto FROM case_grid_indexed";
+
 /* Full text (sql/012_intake.sql): the cases from id `from` on. */
 static const char SQL_CASE_TEXT_ADD[] =
     "INSERT INTO cases_fts (rowid, description, address)"
@@ -154,6 +163,23 @@ wg_err store_cases_index_text(store *s, int64_t from)
     return stmt_exec(st);
 }
 
+wg_err store_cases_index_grids(store *s)
+{
+    sqlite3_stmt *add = store_stmt(s, SQL_CASE_GRIDS_ADD);
+    wg_err e = add ? stmt_exec(add) : WG_ERR_STORE;
+    sqlite3_stmt *mark = e ? NULL : store_stmt(s, SQL_CASE_GRIDS_MARK);
+    return e ? e : mark ? stmt_exec(mark) : WG_ERR_STORE;
+}
+
+/* Outside a server's batch (the command line, an import): copy to the grid
+ * table once enough cases wait, in the caller's transaction. */
+static wg_err grids_now(store *s, int64_t id)
+{
+    int64_t upto = 0;
+    wg_err e = store_query_i64(s, SQL_CASE_GRIDS_UPTO, &upto);
+    return !e && id - upto >= STORE_GRID_BATCH ? store_cases_index_grids(s) : e;
+}
+
 wg_err store_case_insert(store *s, store_case *c)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_CASE_INSERT);
@@ -190,8 +216,9 @@ wg_err store_case_insert(store *s, store_case *c)
     if (!e) {
         c->id = sqlite3_last_insert_rowid(s->db);
         c->version = 1;
-        if (!store_batch_defer_text(s, c->id))
-            e = store_cases_index_text(s, c->id);
+        if (!store_batch_defer_text(s, c->id)) /* in a batch: both at its commit */
+            if (!(e = store_cases_index_text(s, c->id)))
+                e = grids_now(s, c->id);
     }
     return e ? e : outside_write(s);
 }
@@ -325,7 +352,12 @@ wg_err store_case_list(store *s, const store_case_filter *f,
         ADD(")");
     }
     if (f->grid) {
-        ADD(" AND grid >= ?%d AND grid < ?%d || char(127)", nb + 1, nb + 1);
+        /* The grid table up to its mark, the cases after it as they are
+         * (sql/016_case_grid_batched.sql). */
+        ADD(" AND grid >= ?%d AND grid < ?%d || char(127) AND id IN (SELECT id FROM"
+            " case_grid_index WHERE grid >= ?%d AND grid < ?%d || char(127) UNION ALL"
+            " SELECT id FROM cases WHERE id > (SELECT upto FROM case_grid_indexed))",
+            nb + 1, nb + 1, nb + 1, nb + 1);
         binds[nb++] = f->grid;
     }
     char phrase[600];

@@ -90,8 +90,15 @@ wg_err store_cases_index_text(store *s, int64_t from);
 
 /* On the pool's writer inside a batch: note that case `id` (inserted by
  * this batch) is to be indexed just before the batch commits, with the
- * batch's other cases, and return true. Otherwise false: index it now. */
+ * batch's other cases (its text; its grid once STORE_GRID_BATCH wait),
+ * and return true. Otherwise false: index it now. */
 bool store_batch_defer_text(store *s, int64_t id);
+
+/* The grid table (sql/016_case_grid_batched.sql): copy the cases taken in
+ * since the last copy, in the caller's transaction. A server's batch does
+ * it once STORE_GRID_BATCH cases wait, the command line likewise. */
+#define STORE_GRID_BATCH 4096
+wg_err store_cases_index_grids(store *s);
 
 /* The one integer of a query without parameters (a count). */
 wg_err store_query_i64(store *s, const char *sql, int64_t *out);

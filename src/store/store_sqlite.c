@@ -557,6 +557,7 @@ struct store_pool {
      * cases after it) is indexed just before the batch commits; under
      * `write`. */
     int64_t text_from;
+    int grid_pending; /* cases of batches not yet in the grid table */
     store *writer;
     store *all; /* every connection opened, for store_pool_free */
 };
@@ -690,6 +691,14 @@ static wg_err close_batch(store_pool *p, bool unlock)
     /* Nobody else can have inserted cases since text_from: the batch holds
      * SQLite's write lock. */
     wg_err e = members && text_from ? store_cases_index_text(w, text_from) : WG_OK;
+    /* A failed copy to the grid table leaves the cases in its tail, where
+     * queries read them anyway: tried again at the next batch. */
+    if (!e && members && p->grid_pending >= STORE_GRID_BATCH) {
+        if (store_cases_index_grids(w) == WG_OK)
+            p->grid_pending = 0;
+        else
+            log_warn("store: cannot copy cases to the grid table: %s", sqlite3_errmsg(w->db));
+    }
     store_walvfs_defer_sync(true); /* group_sync syncs, after the unlock */
     if (!e)
         e = run(w, members ? SQL_COMMIT : SQL_ROLLBACK);
@@ -877,6 +886,7 @@ bool store_batch_defer_text(store *s, int64_t id)
         return false;
     if (!s->pool->text_from)
         s->pool->text_from = id;
+    s->pool->grid_pending++;
     return true;
 }
 

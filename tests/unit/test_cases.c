@@ -19,6 +19,7 @@
 #include "core/locator.h"
 #include "core/vault.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "util/log.h"
 
 /* ---- time ----
@@ -1991,6 +1992,71 @@ static void test_calendar_from_store(void **state)
     assert_int_equal(cases_calendar(f->s, "08:30-12:00", 9999, &cal, &why), WG_ERR_INVALID);
 }
 
+/* ---- cases by grid (sql/016_case_grid_batched.sql) ---- */
+
+static wg_err keep_id(void *ctx, const store_case *c)
+{
+    near_ids *n = ctx;
+    if (n->n < 64)
+        n->ids[n->n++] = c->id;
+    return WG_OK;
+}
+
+static near_ids by_grid(fixture *f, const char *grid, int64_t before, int limit)
+{
+    store_case_filter q = {.all = true, .grid = grid, .overdue = -1, .before_id = before,
+                           .limit = limit};
+    near_ids got = {0};
+    assert_int_equal(store_case_list(f->s, &q, keep_id, &got), WG_OK);
+    return got;
+}
+
+/* A query by grid reads the grid table up to its mark and the cases after
+ * it directly: the same answer before a copy, after it, and across it,
+ * newest first, page by page. */
+static void test_list_by_grid_across_the_mark(void **state)
+{
+    fixture *f = *state;
+    int64_t a[5];
+    store_case c;
+    wg_why why;
+    for (int i = 0; i < 6; i++) {
+        case_input in = {.category = "E0504", .description = "按网格", .grid = i % 2 ? L2B : L3A};
+        assert_int_equal(report_in(f, A_STAFF, &in, &c, &why), WG_OK);
+        if (i % 2 == 0)
+            a[i / 2] = c.id;
+    }
+    near_ids got = by_grid(f, L3A, 0, 50);
+    assert_int_equal(got.n, 3);
+    assert_int_equal(got.ids[0], a[2]);
+    assert_int_equal(got.ids[2], a[0]);
+    /* Copied to the grid table: the same. */
+    assert_int_equal(store_begin(f->s), WG_OK);
+    assert_int_equal(store_cases_index_grids(f->s), WG_OK);
+    assert_int_equal(store_commit(f->s), WG_OK);
+    got = by_grid(f, L3A, 0, 50);
+    assert_int_equal(got.n, 3);
+    assert_int_equal(got.ids[0], a[2]);
+    /* Two more after the mark: both parts, newest first, and pages that
+     * cross the mark. */
+    for (int i = 3; i < 5; i++) {
+        case_input in = {.category = "E0504", .description = "按网格", .grid = L3A};
+        assert_int_equal(report_in(f, A_STAFF, &in, &c, &why), WG_OK);
+        a[i] = c.id;
+    }
+    got = by_grid(f, L3A, 0, 50);
+    assert_int_equal(got.n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(got.ids[i], a[4 - i]);
+    got = by_grid(f, L3A, a[4], 2);
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.ids[0], a[3]);
+    assert_int_equal(got.ids[1], a[2]);
+    /* The parent's prefix holds them; the other grid's cases are its own. */
+    assert_int_equal(by_grid(f, L2A, 0, 50).n, 5);
+    assert_int_equal(by_grid(f, L2B, 0, 50).n, 3);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -2018,6 +2084,7 @@ int main(void)
         T(test_duplicates),
         T(test_duplicates_only_before),
         T(test_duplicates_newest_first),
+        T(test_list_by_grid_across_the_mark),
         T(test_escalate),
         T(test_version_guard),
         T(test_visible),
