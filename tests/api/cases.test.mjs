@@ -64,7 +64,10 @@ test('one case through every step, each by its proper role', async () => {
   assert.equal(r.json.grid.l2, '41010200800401');
   assert.equal(r.json.department, 'chengguan');
   assert.equal(r.json.due.step, 'file');
-  assert.match(r.json.due.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+08:00$/);
+  // Reported within working hours the deadline keeps the report's seconds;
+  // outside them it counts from the next working day's start (whole minutes).
+  assert.match(r.json.due.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+  assert.ok(Date.parse(r.json.due.at) > Date.parse(r.json.times.reported_at), r.text);
   assert.deepEqual(r.json.allowed_actions, []);
   const steps = [
     ['staff', 'file', 'filed', 'dispatch'],
