@@ -10,8 +10,18 @@ import assert from 'node:assert/strict';
 
 export const BIN = process.env.WANGGE_BIN ?? path.resolve('build-check/wangge');
 
+// A scratch directory, removed when the test file's process exits (each
+// left about 40 MB behind: a developer's disk filled up with them), unless
+// WANGGE_KEEP_TMP is set to look at them afterwards.
+const scratch = [];
+process.on('exit', () => {
+  if (!process.env.WANGGE_KEEP_TMP)
+    for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
 export function tempDir() {
-  return mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
+  const d = mkdtempSync(path.join(os.tmpdir(), 'wg-api-'));
+  scratch.push(d);
+  return d;
 }
 
 // Run the CLI to completion: {status, stdout, stderr}.
