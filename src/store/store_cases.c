@@ -49,19 +49,21 @@ static const char SQL_CASES_NEAR_SINCE[] =
 static const char SQL_CASE_GENERATION[] = "SELECT n FROM case_generation";
 static const char SQL_CASE_GENERATION_BUMP[] = "UPDATE case_generation SET n = n + 1";
 
-/* The grid table (sql/016_case_grid_batched.sql): the cases after the last
- * copy, sorted, then the mark moved to the newest case. */
-static const char SQL_CASE_GRIDS_ADD[] =
+/* The catch-up (sql/016_case_grid_batched.sql, 017_case_text_batched.sql):
+ * the cases after the mark into the grid table, sorted, and into the
+ * full-text index, then the mark moved to the newest case. */
+static const char SQL_CASES_INDEX_GRIDS[] =
     "INSERT OR IGNORE INTO case_grid_index SELECT grid, id FROM cases"
-    " WHERE id > (SELECT upto FROM case_grid_indexed) ORDER BY grid, id";
-static const char SQL_CASE_GRIDS_MARK[] =
-    "UPDATE case_grid_indexed SET upto = (SELECT coalesce(max(id), 0) FROM cases)";
-static const char SQL_CASE_GRIDS_UPTO[] = "SELECT upto FROM case_grid_indexed";
-
-/* Full text (sql/012_intake.sql): the cases from id `from` on. */
-static const char SQL_CASE_TEXT_ADD[] =
+    " WHERE id > (SELECT upto FROM case_indexed) ORDER BY grid, id";
+static const char SQL_CASES_INDEX_TEXT[] =
     "INSERT INTO cases_fts (rowid, description, address)"
-    " SELECT id, description, address FROM cases WHERE id >= ?1";
+    " SELECT id, description, address FROM cases WHERE id > (SELECT upto FROM case_indexed)";
+static const char SQL_CASES_INDEX_MARK[] =
+    "UPDATE case_indexed SET upto = (SELECT coalesce(max(id), 0) FROM cases)";
+static const char SQL_CASES_INDEXED_UPTO[] = "SELECT upto FROM case_indexed";
+static const char SQL_CASES_INDEX_BEGIN[] = "SAVEPOINT catch_up";
+static const char SQL_CASES_INDEX_END[] = "RELEASE catch_up";
+static const char SQL_CASES_INDEX_UNDO[] = "ROLLBACK TO catch_up";
 
 static void read_case(sqlite3_stmt *st, store_case *c)
 {
@@ -154,30 +156,31 @@ static wg_err outside_write(store *s)
     return st ? stmt_exec(st) : WG_ERR_STORE;
 }
 
-wg_err store_cases_index_text(store *s, int64_t from)
+/* All or nothing: a text index that took cases the mark does not cover
+ * would take them again at the next catch-up. */
+wg_err store_cases_catch_up(store *s)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_CASE_TEXT_ADD);
-    if (!st)
-        return WG_ERR_STORE;
-    sqlite3_bind_int64(st, 1, from);
-    return stmt_exec(st);
+    const char *steps[] = {SQL_CASES_INDEX_TEXT, SQL_CASES_INDEX_GRIDS, SQL_CASES_INDEX_MARK};
+    wg_err e = store_run(s, SQL_CASES_INDEX_BEGIN);
+    if (e)
+        return e;
+    for (size_t i = 0; i < WG_ARRAY_LEN(steps) && !e; i++) {
+        sqlite3_stmt *st = store_stmt(s, steps[i]);
+        e = st ? stmt_exec(st) : WG_ERR_STORE;
+    }
+    if (e)
+        store_run(s, SQL_CASES_INDEX_UNDO);
+    store_run(s, SQL_CASES_INDEX_END);
+    return e;
 }
 
-wg_err store_cases_index_grids(store *s)
-{
-    sqlite3_stmt *add = store_stmt(s, SQL_CASE_GRIDS_ADD);
-    wg_err e = add ? stmt_exec(add) : WG_ERR_STORE;
-    sqlite3_stmt *mark = e ? NULL : store_stmt(s, SQL_CASE_GRIDS_MARK);
-    return e ? e : mark ? stmt_exec(mark) : WG_ERR_STORE;
-}
-
-/* Outside a server's batch (the command line, an import): copy to the grid
- * table once enough cases wait, in the caller's transaction. */
-static wg_err grids_now(store *s, int64_t id)
+/* Outside a server's batch (the command line, an import): catch up once
+ * enough cases wait, in the caller's transaction. */
+static wg_err catch_up_now(store *s, int64_t id)
 {
     int64_t upto = 0;
-    wg_err e = store_query_i64(s, SQL_CASE_GRIDS_UPTO, &upto);
-    return !e && id - upto >= STORE_GRID_BATCH ? store_cases_index_grids(s) : e;
+    wg_err e = store_query_i64(s, SQL_CASES_INDEXED_UPTO, &upto);
+    return !e && id - upto >= STORE_INDEX_BATCH ? store_cases_catch_up(s) : e;
 }
 
 wg_err store_case_insert(store *s, store_case *c)
@@ -216,9 +219,8 @@ wg_err store_case_insert(store *s, store_case *c)
     if (!e) {
         c->id = sqlite3_last_insert_rowid(s->db);
         c->version = 1;
-        if (!store_batch_defer_text(s, c->id)) /* in a batch: both at its commit */
-            if (!(e = store_cases_index_text(s, c->id)))
-                e = grids_now(s, c->id);
+        if (!store_batch_defer_index(s)) /* in a batch: counted for its commit */
+            e = catch_up_now(s, c->id);
     }
     return e ? e : outside_write(s);
 }
@@ -356,7 +358,7 @@ wg_err store_case_list(store *s, const store_case_filter *f,
          * (sql/016_case_grid_batched.sql). */
         ADD(" AND grid >= ?%d AND grid < ?%d || char(127) AND id IN (SELECT id FROM"
             " case_grid_index WHERE grid >= ?%d AND grid < ?%d || char(127) UNION ALL"
-            " SELECT id FROM cases WHERE id > (SELECT upto FROM case_grid_indexed))",
+            " SELECT id FROM cases WHERE id > (SELECT upto FROM case_indexed))",
             nb + 1, nb + 1, nb + 1, nb + 1);
         binds[nb++] = f->grid;
     }
@@ -377,8 +379,16 @@ wg_err store_case_list(store *s, const store_case_filter *f,
             }
             phrase[q++] = '"';
             phrase[q] = '\0';
-            ADD(" AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?%d)", nb + 1);
+            /* The index up to its mark, the cases after it as they are
+             * (sql/017_case_text_batched.sql): a substring, ASCII letters
+             * in any case, as the trigram index matches. */
+            ADD(" AND id IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?%d UNION ALL"
+                " SELECT id FROM cases WHERE id > (SELECT upto FROM case_indexed) AND"
+                " (instr(lower(description), lower(?%d)) > 0 OR"
+                " instr(lower(address), lower(?%d)) > 0))",
+                nb + 1, nb + 2, nb + 2);
             binds[nb++] = phrase;
+            binds[nb++] = f->text;
         } else {
             ADD(" AND (instr(description, ?%d) > 0 OR instr(address, ?%d) > 0)", nb + 1, nb + 1);
             binds[nb++] = f->text;

@@ -83,24 +83,21 @@ wg_err store_event_insert(store *s, const char *sql, store_event *ev);
 wg_err store_events_of(store *s, const char *sql, int64_t record_id,
                        wg_err (*cb)(void *ctx, const store_event *ev), void *ctx);
 
-/* Full text of cases (sql/012_intake.sql): index the text of the cases
- * from id `from` on (the last ones inserted, in the caller's
- * transaction). */
-wg_err store_cases_index_text(store *s, int64_t from);
+/* The grid table and the full-text index of cases (sql/016, 017): the
+ * cases after their mark go in a few thousand at a time. A server's batch
+ * catches up just before it commits once STORE_INDEX_BATCH cases wait,
+ * the command line likewise inside its insert's transaction; queries read
+ * the cases after the mark directly. */
+#define STORE_INDEX_BATCH 4096
+wg_err store_cases_catch_up(store *s);
 
-/* On the pool's writer inside a batch: note that case `id` (inserted by
- * this batch) is to be indexed just before the batch commits, with the
- * batch's other cases (its text; its grid once STORE_GRID_BATCH wait),
- * and return true. Otherwise false: index it now. */
-bool store_batch_defer_text(store *s, int64_t id);
-
-/* The grid table (sql/016_case_grid_batched.sql): copy the cases taken in
- * since the last copy, in the caller's transaction. A server's batch does
- * it once STORE_GRID_BATCH cases wait, the command line likewise. */
-#define STORE_GRID_BATCH 4096
-wg_err store_cases_index_grids(store *s);
+/* On the pool's writer inside a batch: count a case inserted by this
+ * batch towards the next catch-up and return true. Otherwise false. */
+bool store_batch_defer_index(store *s);
 
 /* The one integer of a query without parameters (a count). */
+/* Run a cached statement that returns no rows (or ignores them). */
+wg_err store_run(store *s, const char *sql);
 wg_err store_query_i64(store *s, const char *sql, int64_t *out);
 
 /* Run sql with one text parameter and read its one row: stmt_one. */

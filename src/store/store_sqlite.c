@@ -156,7 +156,7 @@ void stmt_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 }
 
 /* Run a cached statement that returns no rows (or ignores them). */
-static wg_err run(store *s, const char *sql)
+wg_err store_run(store *s, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
     return st ? stmt_exec(st) : WG_ERR_STORE;
@@ -553,11 +553,7 @@ struct store_pool {
     int wal_frames; /* in the WAL after the last commit */
     int ckpt_at;    /* wal_frames when the checkpointer last ran */
     int restart_at; /* wal_frames when the writer last caught up */
-    /* The first case the open batch inserted, whose text (and that of all
-     * cases after it) is indexed just before the batch commits; under
-     * `write`. */
-    int64_t text_from;
-    int grid_pending; /* cases of batches not yet in the grid table */
+    int index_pending; /* cases of batches since the last catch-up; under `write` */
     store *writer;
     store *all; /* every connection opened, for store_pool_free */
 };
@@ -684,27 +680,21 @@ static wg_err close_batch(store_pool *p, bool unlock)
     int members = p->batch_members;
     store_done *done = p->done;
     size_t ndone = p->ndone;
-    int64_t text_from = p->text_from;
     p->done = NULL;
     p->ndone = p->done_cap = 0;
-    p->text_from = 0;
-    /* Nobody else can have inserted cases since text_from: the batch holds
-     * SQLite's write lock. */
-    wg_err e = members && text_from ? store_cases_index_text(w, text_from) : WG_OK;
-    /* A failed copy to the grid table leaves the cases in its tail, where
-     * queries read them anyway: tried again at the next batch. */
-    if (!e && members && p->grid_pending >= STORE_GRID_BATCH) {
-        if (store_cases_index_grids(w) == WG_OK)
-            p->grid_pending = 0;
+    /* A failed catch-up leaves the cases after the mark, where queries
+     * read them anyway: tried again at the next batch. */
+    if (members && p->index_pending >= STORE_INDEX_BATCH) {
+        if (store_cases_catch_up(w) == WG_OK)
+            p->index_pending = 0;
         else
-            log_warn("store: cannot copy cases to the grid table: %s", sqlite3_errmsg(w->db));
+            log_warn("store: cannot index the cases taken in: %s", sqlite3_errmsg(w->db));
     }
     store_walvfs_defer_sync(true); /* group_sync syncs, after the unlock */
-    if (!e)
-        e = run(w, members ? SQL_COMMIT : SQL_ROLLBACK);
+    wg_err e = store_run(w, members ? SQL_COMMIT : SQL_ROLLBACK);
     store_walvfs_defer_sync(false);
     if (e && !sqlite3_get_autocommit(w->db))
-        run(w, SQL_ROLLBACK);
+        store_run(w, SQL_ROLLBACK);
     if (!e && members)
         catch_up(p, w);
     p->batch_open = false;
@@ -751,7 +741,7 @@ static wg_err open_batch(store_pool *p)
         close_batch(p, false);
     if (p->batch_open)
         return WG_OK;
-    wg_err e = run(w, SQL_BEGIN);
+    wg_err e = store_run(w, SQL_BEGIN);
     if (!e) {
         p->batch_open = true;
         p->batch_seq++;
@@ -771,16 +761,16 @@ static void run_jobs(store_pool *p, store_job *j)
             e = WG_ERR_NOMEM;
         if (!e)
             e = open_batch(p);
-        if (!e && !(e = run(w, SQL_SAVEPOINT))) {
+        if (!e && !(e = store_run(w, SQL_SAVEPOINT))) {
             in_batch = true;
             my_batch = p->batch_seq;
             e = j->run(w, j->ctx);
             in_batch = false;
             if (!e)
-                e = run(w, SQL_RELEASE);
+                e = store_run(w, SQL_RELEASE);
             if (e) {
-                run(w, SQL_ROLLBACK_TO);
-                run(w, SQL_RELEASE);
+                store_run(w, SQL_ROLLBACK_TO);
+                store_run(w, SQL_RELEASE);
             }
         }
         if (e) {
@@ -880,13 +870,11 @@ static wg_err leave_batch(store *s, bool member)
     return WG_OK;
 }
 
-bool store_batch_defer_text(store *s, int64_t id)
+bool store_batch_defer_index(store *s)
 {
     if (!in_batch || !is_writer(s))
         return false;
-    if (!s->pool->text_from)
-        s->pool->text_from = id;
-    s->pool->grid_pending++;
+    s->pool->index_pending++;
     return true;
 }
 
@@ -913,13 +901,13 @@ wg_err store_begin(store *s)
         }
         my_batch = p->batch_seq;
         in_batch = true;
-        if ((e = run(s, SQL_SAVEPOINT)))
+        if ((e = store_run(s, SQL_SAVEPOINT)))
             leave_batch(s, false);
         return e;
     }
     if (s->pool && s->pool->batch_open)
         close_batch(s->pool, false);
-    if ((e = run(s, SQL_BEGIN)))
+    if ((e = store_run(s, SQL_BEGIN)))
         write_unlock(s);
     return e;
 }
@@ -930,13 +918,13 @@ wg_err store_snapshot(store *s)
         log_error("store: a snapshot inside a transaction");
         return WG_ERR_STORE;
     }
-    return run(s, SQL_BEGIN_READ);
+    return store_run(s, SQL_BEGIN_READ);
 }
 
 void store_snapshot_end(store *s)
 {
     if (!is_writer(s) && !sqlite3_get_autocommit(s->db))
-        run(s, SQL_COMMIT);
+        store_run(s, SQL_COMMIT);
 }
 
 void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx)
@@ -950,10 +938,10 @@ void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx)
         done(ctx, store_commit(s)); /* wait instead */
         return;
     }
-    wg_err e = run(s, SQL_RELEASE);
+    wg_err e = store_run(s, SQL_RELEASE);
     if (e) {
-        run(s, SQL_ROLLBACK_TO);
-        run(s, SQL_RELEASE);
+        store_run(s, SQL_ROLLBACK_TO);
+        store_run(s, SQL_RELEASE);
         leave_batch(s, false);
         done(ctx, e);
         return;
@@ -968,17 +956,17 @@ void store_commit_async(store *s, void (*done)(void *ctx, wg_err e), void *ctx)
 wg_err store_commit(store *s)
 {
     if (in_batch && is_writer(s)) {
-        wg_err e = run(s, SQL_RELEASE);
+        wg_err e = store_run(s, SQL_RELEASE);
         if (e) {
-            run(s, SQL_ROLLBACK_TO);
-            run(s, SQL_RELEASE);
+            store_run(s, SQL_ROLLBACK_TO);
+            store_run(s, SQL_RELEASE);
             leave_batch(s, false);
             return e;
         }
         return leave_batch(s, true);
     }
     store_walvfs_defer_sync(s->pool != NULL); /* group_sync syncs */
-    wg_err e = run(s, SQL_COMMIT);
+    wg_err e = store_run(s, SQL_COMMIT);
     store_walvfs_defer_sync(false);
     if (!e) {
         write_unlock(s);
@@ -993,14 +981,14 @@ void store_rollback(store *s)
     if (is_writer(s)) {
         /* Only the thread in the batch may touch the shared connection. */
         if (in_batch) {
-            run(s, SQL_ROLLBACK_TO);
-            run(s, SQL_RELEASE);
+            store_run(s, SQL_ROLLBACK_TO);
+            store_run(s, SQL_RELEASE);
             leave_batch(s, false);
         }
         return;
     }
     if (!sqlite3_get_autocommit(s->db))
-        run(s, SQL_ROLLBACK);
+        store_run(s, SQL_ROLLBACK);
     write_unlock(s);
 }
 

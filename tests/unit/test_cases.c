@@ -2032,7 +2032,7 @@ static void test_list_by_grid_across_the_mark(void **state)
     assert_int_equal(got.ids[2], a[0]);
     /* Copied to the grid table: the same. */
     assert_int_equal(store_begin(f->s), WG_OK);
-    assert_int_equal(store_cases_index_grids(f->s), WG_OK);
+    assert_int_equal(store_cases_catch_up(f->s), WG_OK);
     assert_int_equal(store_commit(f->s), WG_OK);
     got = by_grid(f, L3A, 0, 50);
     assert_int_equal(got.n, 3);
@@ -2055,6 +2055,80 @@ static void test_list_by_grid_across_the_mark(void **state)
     /* The parent's prefix holds them; the other grid's cases are its own. */
     assert_int_equal(by_grid(f, L2A, 0, 50).n, 5);
     assert_int_equal(by_grid(f, L2B, 0, 50).n, 3);
+}
+
+static near_ids by_text(fixture *f, const char *text)
+{
+    store_case_filter q = {.all = true, .text = text, .overdue = -1, .limit = 50};
+    near_ids got = {0};
+    assert_int_equal(store_case_list(f->s, &q, keep_id, &got), WG_OK);
+    return got;
+}
+
+static void catch_up(fixture *f)
+{
+    assert_int_equal(store_begin(f->s), WG_OK);
+    assert_int_equal(store_cases_catch_up(f->s), WG_OK);
+    assert_int_equal(store_commit(f->s), WG_OK);
+}
+
+/* A text search reads the full-text index up to its mark and the cases
+ * after it directly, with the same answer (a substring; ASCII letters in
+ * any case); a catch-up indexes each case once, and a change by hand to a
+ * case after the mark leaves the index sound. */
+static void test_list_by_text_across_the_mark(void **state)
+{
+    fixture *f = *state;
+    const char *texts[] = {"楼道飞线充电 Flying Wire", "乱停乱放", "三楼飞线充电"};
+    int64_t ids[6];
+    store_case c;
+    wg_why why;
+    for (int i = 0; i < 6; i++) {
+        case_input in = {.category = "E0504", .description = texts[i % 3], .grid = L3A};
+        assert_int_equal(report_in(f, A_STAFF, &in, &c, &why), WG_OK);
+        ids[i] = c.id;
+        if (i == 2)
+            catch_up(f); /* the first three indexed, the last three after the mark */
+    }
+    near_ids got = by_text(f, "飞线充电");
+    assert_int_equal(got.n, 4);
+    int64_t want[] = {ids[5], ids[3], ids[2], ids[0]};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got.ids[i], want[i]);
+    got = by_text(f, "flying wire"); /* in the index and after the mark alike */
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.ids[0], ids[3]);
+    assert_int_equal(got.ids[1], ids[0]);
+    assert_int_equal(by_text(f, "ing Wi").n, 2);
+    assert_int_equal(by_text(f, "飞线停").n, 0);
+    /* A case after the mark changed by hand, then indexed: found by its
+     * new text only, once, and the index checks out. */
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE cases SET description = '违法建设' WHERE id = %lld",
+             (long long)ids[5]);
+    assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(by_text(f, "飞线充电").n, 3);
+    catch_up(f);
+    catch_up(f); /* nothing after the mark: nothing twice */
+    got = by_text(f, "违法建设");
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.ids[0], ids[5]);
+    assert_int_equal(by_text(f, "飞线充电").n, 3);
+    assert_int_equal(by_text(f, "flying wire").n, 2);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(f->s->db,
+                                        "SELECT count(*) FROM cases_fts WHERE cases_fts MATCH"
+                                        " '\"飞线充电\"'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 3);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(f->s->db,
+                                  "INSERT INTO cases_fts (cases_fts, rank) VALUES"
+                                  " ('integrity-check', 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
 }
 
 int main(void)
@@ -2085,6 +2159,7 @@ int main(void)
         T(test_duplicates_only_before),
         T(test_duplicates_newest_first),
         T(test_list_by_grid_across_the_mark),
+        T(test_list_by_text_across_the_mark),
         T(test_escalate),
         T(test_version_guard),
         T(test_visible),
