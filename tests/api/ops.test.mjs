@@ -74,6 +74,16 @@ test('oversized headers are a JSON 431', async () => {
   assertError(await req(srv, 'GET', '/api/version', { headers }), 431, 'headers_too_large');
 });
 
+test('headers and a URI just under their limits are served', async () => {
+  // 24 KiB of headers and 8 KiB of URI are accepted (max_header_bytes,
+  // max_uri): the connection's memory must hold both at once.
+  const headers = {};
+  for (let i = 0; i < 5; i++) headers['x-filler-' + i] = 'h'.repeat(4500);
+  const r = await req(srv, 'GET', '/api/version?q=' + 'a'.repeat(7900), { headers });
+  assert.equal(r.status, 200, r.text);
+  assert.ok(r.json.version);
+});
+
 test('a body on a route that takes none is 413 and not read', async () => {
   const r = await req(srv, 'DELETE', '/api/version');
   assert.equal(r.status, 405);
