@@ -288,18 +288,13 @@ static wg_err pick_rule(void *ctx, const store_route_rule *r)
     return WG_OK;
 }
 
-wg_err cases_route(store *s, const char *category, const char *grid, case_route *out,
-                   wg_why *why)
+/* Route a case of category k (already read) in grid. */
+static wg_err route_in(store *s, const store_category *k, const char *grid, case_route *out)
 {
     memset(out, 0, sizeof(*out));
-    store_category k;
-    wg_err e = store_category_get(s, category, &k);
-    if (e == WG_ERR_NOT_FOUND)
-        return wg_fail(why, WG_ERR_INVALID, "category", "no category %s", category);
-    if (e)
-        return e;
     route_ctx rc = {.best_score = -1};
-    if ((e = store_route_matching(s, category, grid ? grid : "", pick_rule, &rc)))
+    wg_err e = store_route_matching(s, k->code, grid ? grid : "", pick_rule, &rc);
+    if (e)
         return e;
     if (rc.best_score >= 0) {
         snprintf(out->department, sizeof(out->department), "%s", rc.best.department);
@@ -309,11 +304,22 @@ wg_err cases_route(store *s, const char *category, const char *grid, case_route 
                  rc.best.grid_prefix[0] ? rc.best.grid_prefix : "(any)",
                  rc.best.grid_prefix[0] ? "*" : "");
     } else {
-        snprintf(out->department, sizeof(out->department), "%s", k.department);
+        snprintf(out->department, sizeof(out->department), "%s", k->department);
         snprintf(out->why, sizeof(out->why), "no rule matches: category %s's own department",
-                 category);
+                 k->code);
     }
     return WG_OK;
+}
+
+wg_err cases_route(store *s, const char *category, const char *grid, case_route *out,
+                   wg_why *why)
+{
+    memset(out, 0, sizeof(*out));
+    store_category k;
+    wg_err e = store_category_get(s, category, &k);
+    if (e == WG_ERR_NOT_FOUND)
+        return wg_fail(why, WG_ERR_INVALID, "category", "no category %s", category);
+    return e ? e : route_in(s, &k, grid, out);
 }
 
 /* ---- history ---- */
@@ -472,7 +478,7 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
     }
     /* Who answers. */
     case_route *route = &d->route;
-    if ((e = cases_route(s, in->category, c->grid, route, why)))
+    if ((e = route_in(s, k, c->grid, route)))
         return e;
     snprintf(c->department, sizeof(c->department), "%s", route->department);
     c->route_rule = route->rule_id;
