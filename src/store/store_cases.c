@@ -150,10 +150,7 @@ wg_err store_case_generation(store *s, int64_t *out)
 /* A case written outside a server's pool: tell the server (015). */
 static wg_err outside_write(store *s)
 {
-    if (s->pool)
-        return WG_OK;
-    sqlite3_stmt *st = store_stmt(s, SQL_CASE_GENERATION_BUMP);
-    return st ? stmt_exec(st) : WG_ERR_STORE;
+    return s->pool ? WG_OK : store_run(s, SQL_CASE_GENERATION_BUMP);
 }
 
 /* All or nothing: a text index that took cases the mark does not cover
@@ -164,10 +161,8 @@ wg_err store_cases_catch_up(store *s)
     wg_err e = store_run(s, SQL_CASES_INDEX_BEGIN);
     if (e)
         return e;
-    for (size_t i = 0; i < WG_ARRAY_LEN(steps) && !e; i++) {
-        sqlite3_stmt *st = store_stmt(s, steps[i]);
-        e = st ? stmt_exec(st) : WG_ERR_STORE;
-    }
+    for (size_t i = 0; i < WG_ARRAY_LEN(steps) && !e; i++)
+        e = store_run(s, steps[i]);
     if (e)
         store_run(s, SQL_CASES_INDEX_UNDO);
     store_run(s, SQL_CASES_INDEX_END);

@@ -95,9 +95,10 @@ wg_err store_cases_catch_up(store *s);
  * batch towards the next catch-up and return true. Otherwise false. */
 bool store_batch_defer_index(store *s);
 
-/* The one integer of a query without parameters (a count). */
 /* Run a cached statement that returns no rows (or ignores them). */
 wg_err store_run(store *s, const char *sql);
+
+/* The one integer of a query without parameters (a count). */
 wg_err store_query_i64(store *s, const char *sql, int64_t *out);
 
 /* Run sql with one text parameter and read its one row: stmt_one. */
