@@ -2,6 +2,7 @@
  * store_cases.c - cases and their history.
  */
 #include "store/store_internal.h"
+#include "util/fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,7 +163,7 @@ wg_err store_cases_catch_up(store *s)
     if (e)
         return e;
     for (size_t i = 0; i < WG_ARRAY_LEN(steps) && !e; i++)
-        e = store_run(s, steps[i]);
+        e = i == 1 && fault_hit("store_catch_up") ? WG_ERR_IO : store_run(s, steps[i]);
     if (e)
         store_run(s, SQL_CASES_INDEX_UNDO);
     store_run(s, SQL_CASES_INDEX_END);
