@@ -62,7 +62,6 @@ export async function render(root, params, ctx) {
   const charts = [];
   let alive = true;
   const onResize = () => charts.forEach((c) => c.resize());
-  window.addEventListener('resize', onResize);
   const cleanup = () => {
     alive = false;
     window.removeEventListener('resize', onResize);
@@ -482,5 +481,8 @@ export async function render(root, params, ctx) {
   for (const p of [loadCases(), loadTrend(), loadMonth(), ctx.can('cases.read') ? loadOverdue() : null, loadWhistles()]) {
     Promise.resolve(p).catch(showError);
   }
+  // Only now: a render that failed before here (say, the names could not
+  // be read) leaves no listener behind, since no one will call cleanup.
+  window.addEventListener('resize', onResize);
   return cleanup;
 }
