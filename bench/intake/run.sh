@@ -11,12 +11,14 @@
 # requests were refusals that stored nothing). Both at 16 connections (each client waits for its commit:
 # the fsync's latency bounds both) and at 64 (enough to keep both busy:
 # what the machine can take in). Prints both rates and the ratios.
-# CONNS="16 64" by default; DURATION seconds each (10).
+# CONNS="16 64" by default; DURATION seconds each (10); ROUNDS (3), each
+# running both at every connection count, the figures being medians.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${1:-$root/build/wangge}
 duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
 . "$root/bench/lib/pg.sh"
 . "$root/bench/lib/wangge.sh"
 wg_workdir intake
@@ -74,12 +76,7 @@ wg_run() {
     awk -v n=$((after - before)) -v d="$duration" 'BEGIN {printf "%.0f", n / d}'
 }
 
-declare -A ours theirs
-for c in $conns; do
-    echo "== wangge, $c connections" >&2
-    ours[$c]=$(wg_run "$c")
-done
-echo "== PostgreSQL + PostGIS"
+echo "== PostgreSQL + PostGIS: set-up" >&2
 pg_start
 python3 - "$work/grids.geojson" >"$work/micro.csv" <<'PY'
 import json, sys
@@ -119,19 +116,43 @@ INSERT INTO case_history (case_id, at, actor, action, to_status) SELECT id, now(
 COMMIT;
 SQL
 chmod 644 "$work/intake.sql" "$work/points.csv"
-for c in $conns; do
-    echo "== PostgreSQL + PostGIS, $c clients" >&2
+# PostgreSQL's cases stored per second with $1 clients.
+pg_run() {
     pg_psql -c 'TRUNCATE cases, case_history'
-    pg_before=$(pg_psql -At -c 'SELECT count(*) FROM cases')
-    pgbench -n -c "$c" -j 2 -T "$duration" -f "$work/intake.sql" >"$work/pgbench.txt" 2>&1 || cat "$work/pgbench.txt"
-    pg_after=$(pg_psql -At -c 'SELECT count(*) FROM cases')
-    theirs[$c]=$(awk -v n=$((pg_after - pg_before)) -v d="$duration" 'BEGIN {printf "%.0f", n / d}')
+    local before after
+    before=$(pg_psql -At -c 'SELECT count(*) FROM cases')
+    pgbench -n -c "$1" -j 2 -T "$duration" -f "$work/intake.sql" >"$work/pgbench.txt" 2>&1 || cat "$work/pgbench.txt" >&2
+    after=$(pg_psql -At -c 'SELECT count(*) FROM cases')
+    pg_psql -c CHECKPOINT # its dirty pages on disk before wangge's next run
+    awk -v n=$((after - before)) -v d="$duration" 'BEGIN {printf "%.0f", n / d}'
+}
+# Rounds interleave the two at each connection count (the machine is
+# noisy); each figure is a median over the rounds, and so is the ratio,
+# taken round by round.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+declare -A ours theirs ratios
+for r in $(seq "$rounds"); do
+    for c in $conns; do
+        echo "== round $r: wangge, $c connections" >&2
+        a=$(wg_run "$c")
+        echo "== round $r: PostgreSQL + PostGIS, $c clients" >&2
+        b=$(pg_run "$c")
+        ours[$c]="${ours[$c]:-} $a"
+        theirs[$c]="${theirs[$c]:-} $b"
+        ratios[$c]="${ratios[$c]:-} $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a / b}')"
+    done
 done
 echo
-printf 'durable case intake, cases stored per second (%s s each):\n' "$duration"
+printf 'durable case intake, cases stored per second (median of %s rounds of %s s):\n' "$rounds" "$duration"
 printf '  %-12s %10s %22s %8s\n' connections wangge 'PostgreSQL + PostGIS' ratio
 for c in $conns; do
-    awk -v c="$c" -v a="${ours[$c]}" -v b="${theirs[$c]}" \
-        'BEGIN {printf "  %-12s %8d/s %20d/s %7.2fx\n", c, a, b, a / b}'
+    a=$(printf '%s\n' ${ours[$c]} | median)
+    b=$(printf '%s\n' ${theirs[$c]} | median)
+    x=$(printf '%s\n' ${ratios[$c]} | median)
+    awk -v c="$c" -v a="$a" -v b="$b" -v x="$x" \
+        'BEGIN {printf "  %-12s %8d/s %20d/s %7.2fx\n", c, a, b, x}'
+done
+for c in $conns; do
+    echo "  rounds at $c: wangge${ours[$c]}; PostgreSQL${theirs[$c]}"
 done
 echo '  (goal: >= 5,000/s on 2 cores; the project aims at 10,000/s)'
