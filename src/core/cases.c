@@ -288,10 +288,10 @@ static wg_err pick_rule(void *ctx, const store_route_rule *r)
     return WG_OK;
 }
 
-/* Route a case of category k (already read) in grid. */
+/* Route a case of category k (already read) in grid, into out (cleared
+ * by the caller). */
 static wg_err route_in(store *s, const store_category *k, const char *grid, case_route *out)
 {
-    memset(out, 0, sizeof(*out));
     route_ctx rc = {.best_score = -1};
     wg_err e = store_route_matching(s, k->code, grid ? grid : "", pick_rule, &rc);
     if (e)
