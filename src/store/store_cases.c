@@ -62,6 +62,8 @@ static const char SQL_CASES_INDEX_TEXT[] =
 static const char SQL_CASES_INDEX_MARK[] =
     "UPDATE case_indexed SET upto = (SELECT coalesce(max(id), 0) FROM cases)";
 static const char SQL_CASES_INDEXED_UPTO[] = "SELECT upto FROM case_indexed";
+static const char SQL_CASES_UNINDEXED[] =
+    "SELECT coalesce(max(id), 0) - (SELECT upto FROM case_indexed) FROM cases";
 static const char SQL_CASES_INDEX_BEGIN[] = "SAVEPOINT catch_up";
 static const char SQL_CASES_INDEX_END[] = "RELEASE catch_up";
 static const char SQL_CASES_INDEX_UNDO[] = "ROLLBACK TO catch_up";
@@ -168,6 +170,11 @@ wg_err store_cases_catch_up(store *s)
         store_run(s, SQL_CASES_INDEX_UNDO);
     store_run(s, SQL_CASES_INDEX_END);
     return e;
+}
+
+wg_err store_cases_unindexed(store *s, int64_t *n)
+{
+    return store_query_i64(s, SQL_CASES_UNINDEXED, n);
 }
 
 /* Outside a server's batch (the command line, an import): catch up once
@@ -386,7 +393,10 @@ wg_err store_case_list(store *s, const store_case_filter *f,
             binds[nb++] = phrase;
             binds[nb++] = f->text;
         } else {
-            ADD(" AND (instr(description, ?%d) > 0 OR instr(address, ?%d) > 0)", nb + 1, nb + 1);
+            /* ASCII letters in any case, as above. */
+            ADD(" AND (instr(lower(description), lower(?%d)) > 0 OR"
+                " instr(lower(address), lower(?%d)) > 0)",
+                nb + 1, nb + 1);
             binds[nb++] = f->text;
         }
     }

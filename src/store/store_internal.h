@@ -91,6 +91,9 @@ wg_err store_events_of(store *s, const char *sql, int64_t record_id,
 #define STORE_INDEX_BATCH 4096
 wg_err store_cases_catch_up(store *s);
 
+/* How many cases lie after the mark (the newest id less the mark's). */
+wg_err store_cases_unindexed(store *s, int64_t *n);
+
 /* On the pool's writer inside a batch: count a case inserted by this
  * batch towards the next catch-up and return true. Otherwise false. */
 bool store_batch_defer_index(store *s);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1105,6 +1106,11 @@ store *store_pool_writer(store_pool *p)
         char err[512];
         store *s = NULL;
         if (store_open(p->path, &p->opts, &s, err, sizeof(err)) == WG_OK) {
+            /* The cases a previous server (or the command line) left
+             * after the mark count towards the first catch-up. */
+            int64_t unindexed = 0;
+            if (store_cases_unindexed(s, &unindexed) == WG_OK)
+                p->index_pending = unindexed > INT_MAX ? INT_MAX : (int)unindexed;
             join_pool(p, s);
             s->next_in_pool = p->all;
             p->all = s;

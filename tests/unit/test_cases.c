@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <math.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2114,6 +2115,7 @@ static void test_list_by_text_across_the_mark(void **state)
     assert_int_equal(got.ids[0], ids[3]);
     assert_int_equal(got.ids[1], ids[0]);
     assert_int_equal(by_text(f, "ing Wi").n, 2);
+    assert_int_equal(by_text(f, "wI").n, 2); /* short: a scan, in any case too */
     assert_int_equal(by_text(f, "飞线停").n, 0);
     /* A case after the mark changed by hand, then indexed: found by its
      * new text only, once, and the index checks out. */
@@ -2168,6 +2170,85 @@ static void test_catch_up_all_or_nothing(void **state)
 #endif
 }
 
+/* A server's pool counts the cases a previous server (or the command
+ * line) left after the mark towards its first catch-up: STORE_INDEX_BATCH
+ * of them, and the pool's first batch indexes them all. */
+typedef struct {
+    store_job job;
+    sem_t done;
+    wg_err run_err, commit_err;
+} meta_job;
+
+static wg_err meta_write(store *w, void *ctx)
+{
+    (void)ctx;
+    return store_meta_set(w, "touched", "1");
+}
+
+static void meta_done(void *ctx, wg_err run_err, wg_err commit_err)
+{
+    meta_job *j = ctx;
+    j->run_err = run_err;
+    j->commit_err = commit_err;
+    sem_post(&j->done);
+}
+
+static int64_t one_i64(store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_pool_counts_cases_after_the_mark(void **state)
+{
+    fixture *f = *state;
+    store_case c;
+    wg_why why;
+    case_input in = {.category = "E0504", .description = "窨井盖破损", .grid = L3A};
+    assert_int_equal(report_in(f, A_STAFF, &in, &c, &why), WG_OK);
+    /* Copies of it, by hand, up to a batch's worth after the mark. */
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(f->s->db,
+                                        "SELECT group_concat(name) FROM pragma_table_info('cases')"
+                                        " WHERE name NOT IN ('id', 'idempotency_key')",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char sql[4096];
+    const char *cols = (const char *)sqlite3_column_text(st, 0);
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+             " INSERT INTO cases (%s) SELECT %s FROM cases, n WHERE cases.id = %lld",
+             STORE_INDEX_BATCH, cols, cols, (long long)c.id);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(f->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    int64_t newest = one_i64(f->s, "SELECT max(id) FROM cases");
+    assert_true(newest - one_i64(f->s, "SELECT upto FROM case_indexed") >= STORE_INDEX_BATCH);
+    assert_int_equal(fts_count(f, "\"窨井盖破损\""), 0);
+
+    char path[600], err[512];
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    store_opts opts = {0};
+    store_pool *p = NULL;
+    assert_int_equal(store_pool_new(path, &opts, &p, err, sizeof(err)), WG_OK);
+    assert_non_null(store_pool_writer(p));
+    meta_job j = {.job = {.run = meta_write, .done = meta_done}};
+    j.job.ctx = &j;
+    sem_init(&j.done, 0, 0);
+    assert_true(store_pool_submit(p, &j.job));
+    sem_wait(&j.done);
+    sem_destroy(&j.done);
+    assert_int_equal(j.run_err, WG_OK);
+    assert_int_equal(j.commit_err, WG_OK);
+    store_pool_free(p);
+    assert_int_equal(one_i64(f->s, "SELECT upto FROM case_indexed"), newest);
+    assert_int_equal(fts_count(f, "\"窨井盖破损\""), STORE_INDEX_BATCH);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN);
@@ -2198,6 +2279,7 @@ int main(void)
         T(test_list_by_grid_across_the_mark),
         T(test_list_by_text_across_the_mark),
         T(test_catch_up_all_or_nothing),
+        T(test_pool_counts_cases_after_the_mark),
         T(test_escalate),
         T(test_version_guard),
         T(test_visible),
