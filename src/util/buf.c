@@ -41,11 +41,16 @@ static wg_err buf_grow(wg_buf *b, size_t need)
     return WG_OK;
 }
 
-wg_err buf_append(wg_buf *b, const void *p, size_t n)
+wg_err buf_reserve(wg_buf *b, size_t n)
 {
     if (n > b->cap - b->len)
         return WG_ERR_TOO_LARGE;
-    wg_err rc = buf_grow(b, b->len + n);
+    return buf_grow(b, b->len + n);
+}
+
+wg_err buf_append(wg_buf *b, const void *p, size_t n)
+{
+    wg_err rc = buf_reserve(b, n);
     if (rc)
         return rc;
     if (n)

@@ -22,6 +22,10 @@ typedef struct {
 
 void buf_init(wg_buf *b, arena *ar, size_t cap);
 wg_err buf_append(wg_buf *b, const void *p, size_t n);
+
+/* Room for n more bytes and the terminating NUL (within the cap), for a
+ * caller that writes into ptr + len itself and then moves len. */
+wg_err buf_reserve(wg_buf *b, size_t n);
 wg_err buf_puts(wg_buf *b, const char *s);
 wg_err buf_putc(wg_buf *b, char c);
 wg_err buf_printf(wg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
 #include "util/jsonw.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,19 +63,53 @@ void jsonw_end(jsonw *w)
     w->depth--;
 }
 
-static void quoted(jsonw *w, const char *s)
+/* s quoted and escaped, after the comma it needs (before a value) and
+ * with `trail` after it (':' for a key, else 0). The usual string has
+ * nothing to escape: it goes in with one copy; one that has goes through
+ * buf_json_escape. */
+static void quoted(jsonw *w, const char *s, char trail)
 {
-    put(w, "\"", 1);
-    if (!w->err)
-        w->err = buf_json_escape(w->b, s, strlen(s));
-    put(w, "\"", 1);
+    bool comma = !w->keyed && w->comma[w->depth];
+    if (!w->keyed)
+        w->comma[w->depth] = true;
+    w->keyed = false;
+    if (w->err)
+        return;
+    size_t n = strlen(s);
+    wg_buf *b = w->b;
+    if ((w->err = buf_reserve(b, comma + n + 2 + (trail != 0))))
+        return;
+    char *p = b->ptr + b->len;
+    if (comma)
+        *p++ = ',';
+    *p++ = '"';
+    size_t plain = 0;
+    while (plain < n) {
+        unsigned char c = (unsigned char)s[plain];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        plain++;
+    }
+    memcpy(p, s, plain);
+    p += plain;
+    if (plain == n) { /* room for the tail is reserved */
+        *p++ = '"';
+        if (trail)
+            *p++ = trail;
+        *p = '\0';
+        b->len = (size_t)(p - b->ptr);
+        return;
+    }
+    b->len = (size_t)(p - b->ptr);
+    if ((w->err = buf_json_escape(b, s + plain, n - plain)))
+        return;
+    char tail[2] = {'"', trail};
+    w->err = buf_append(b, tail, trail ? 2 : 1);
 }
 
 void jsonw_key(jsonw *w, const char *key)
 {
-    before_value(w);
-    quoted(w, key);
-    put(w, ":", 1);
+    quoted(w, key, ':');
     w->keyed = true;
 }
 
@@ -84,8 +119,7 @@ void jsonw_str(jsonw *w, const char *s)
         jsonw_null(w);
         return;
     }
-    before_value(w);
-    quoted(w, s);
+    quoted(w, s, 0);
 }
 
 /* Decimal digits of v, right-aligned in t[24]; returns where they start. */

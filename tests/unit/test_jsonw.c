@@ -75,6 +75,36 @@ static void test_strings(void **state)
     json_decref(j);
 }
 
+/* Keys and strings with and without escapes, side by side: each after
+ * its comma, a key's colon after its closing quote. A buffer capped at
+ * exactly the text's length takes it. */
+static void test_keys_and_escapes(void **state)
+{
+    fx *f = *state;
+    jsonw *w = &f->w;
+    jsonw_object(w);
+    jsonw_key(w, "plain");
+    jsonw_str(w, "a\"b");
+    jsonw_key(w, "k\"ey");
+    jsonw_str(w, "飞线\n充电");
+    jsonw_key(w, "");
+    jsonw_str(w, "");
+    jsonw_end(w);
+    assert_int_equal(w->err, WG_OK);
+    assert_string_equal(f->b.ptr,
+                        "{\"plain\":\"a\\\"b\",\"k\\\"ey\":\"飞线\\n充电\",\"\":\"\"}");
+    wg_buf b;
+    buf_init(&b, NULL, 7);
+    jsonw x;
+    jsonw_init(&x, &b);
+    jsonw_array(&x);
+    jsonw_str(&x, "abc");
+    jsonw_end(&x);
+    assert_int_equal(x.err, WG_OK);
+    assert_string_equal(b.ptr, "[\"abc\"]");
+    buf_free(&b);
+}
+
 /* Reals: the fewest decimals that read back as the same double; else as
  * jansson dumps them (17 digits); no NaN or infinity in JSON. */
 static void test_reals(void **state)
@@ -169,6 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commas_and_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_and_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reals_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ints, setup, teardown),
