@@ -290,10 +290,12 @@ static wg_err pick_rule(void *ctx, const store_route_rule *r)
 
 /* Route a case of category k (already read) in grid, into out (cleared
  * by the caller). */
-static wg_err route_in(store *s, const store_category *k, const char *grid, case_route *out)
+static wg_err route_in(store *s, const catsnap *cat, const store_category *k, const char *grid,
+                       case_route *out)
 {
     route_ctx rc = {.best_score = -1};
-    wg_err e = store_route_matching(s, k->code, grid ? grid : "", pick_rule, &rc);
+    wg_err e = cat ? catsnap_routes(cat, k->code, grid ? grid : "", pick_rule, &rc)
+                   : store_route_matching(s, k->code, grid ? grid : "", pick_rule, &rc);
     if (e)
         return e;
     if (rc.best_score >= 0) {
@@ -319,7 +321,7 @@ wg_err cases_route(store *s, const char *category, const char *grid, case_route 
     wg_err e = store_category_get(s, category, &k);
     if (e == WG_ERR_NOT_FOUND)
         return wg_fail(why, WG_ERR_INVALID, "category", "no category %s", category);
-    return e ? e : route_in(s, &k, grid, out);
+    return e ? e : route_in(s, NULL, &k, grid, out);
 }
 
 /* ---- history ---- */
@@ -416,7 +418,8 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
     store_category *k = &d->k;
     if (!in->category)
         return wg_fail(why, WG_ERR_INVALID, "category", "'category' is required");
-    wg_err e = store_category_get(s, in->category, k);
+    wg_err e = env->cat ? (catsnap_category(env->cat, in->category, k) ? WG_OK : WG_ERR_NOT_FOUND)
+                        : store_category_get(s, in->category, k);
     if (e == WG_ERR_NOT_FOUND)
         return wg_fail(why, WG_ERR_INVALID, "category", "no category %s (see GET /api/categories)",
                        in->category);
@@ -478,7 +481,7 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
     }
     /* Who answers. */
     case_route *route = &d->route;
-    if ((e = route_in(s, k, c->grid, route)))
+    if ((e = route_in(s, env->cat, k, c->grid, route)))
         return e;
     snprintf(c->department, sizeof(c->department), "%s", route->department);
     c->route_rule = route->rule_id;

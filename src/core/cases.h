@@ -17,6 +17,7 @@
 #include "core/actor.h"
 #include "core/calendar.h"
 #include "core/catalogue.h"
+#include "core/catcache.h"
 #include "core/locator.h"
 #include "core/nearidx.h"
 #include "core/vault.h"
@@ -72,6 +73,9 @@ typedef struct {
     double duplicate_radius_m;   /* possible duplicates: same category within */
     int64_t duplicate_window_s;  /* ... reported in the last */
     int duplicate_limit;         /* ... at most this many (0: 50), newest first */
+    /* The catalogue in memory (a server's), or NULL: a draft reads its
+     * category and routing rules from it instead of the store. */
+    const catsnap *cat;
 } case_env;
 
 typedef struct {

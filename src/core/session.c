@@ -213,13 +213,20 @@ wg_err session_resolve_cached(session_cache *c, store *s, const session_policy *
                               const char *token, int64_t now, actor *out, char csrf[AUTH_TOKEN_MAX],
                               wg_why *why)
 {
-    char hash[65];
-    auth_token_hash(token, hash);
     /* The generation is read before the rows: a change committed in
      * between leaves the entry stale, never a stale entry current. */
     int64_t generation = 0;
     if (c && store_actor_generation(s, &generation) != WG_OK)
         c = NULL;
+    return session_resolve_at(c, s, p, token, generation, now, out, csrf, why);
+}
+
+wg_err session_resolve_at(session_cache *c, store *s, const session_policy *p,
+                          const char *token, int64_t generation, int64_t now, actor *out,
+                          char csrf[AUTH_TOKEN_MAX], wg_why *why)
+{
+    char hash[65];
+    auth_token_hash(token, hash);
     if (c && cache_get(c, s, p, hash, generation, now, out, csrf))
         return WG_OK;
     int64_t seen = 0, expires_at = 0;

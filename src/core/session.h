@@ -67,6 +67,12 @@ wg_err session_resolve_cached(session_cache *c, store *s, const session_policy *
                               const char *token, int64_t now, actor *out, char csrf[AUTH_TOKEN_MAX],
                               wg_why *why);
 
+/* session_resolve_cached with the actor generation the caller read
+ * (store_generations) before anything else of the token. */
+wg_err session_resolve_at(session_cache *c, store *s, const session_policy *p,
+                          const char *token, int64_t generation, int64_t now, actor *out,
+                          char csrf[AUTH_TOKEN_MAX], wg_why *why);
+
 /* Create an API key for an account (in the caller's transaction); the key
  * itself is in out->token and is shown once. */
 wg_err session_apikey_create(store *s, const char *login, const char *name, int64_t now,

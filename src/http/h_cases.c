@@ -460,7 +460,11 @@ wg_err h_case_report(http_req *r)
         locsvc_release(req_locator(r), l);
         return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the database does not answer");
     }
+    /* The category and the routing rules from memory, when current. */
+    rj->env.cat = req_catalogue(r);
     e = cases_draft(db, req_vault(r), l, &rj->env, REQ_WHO(r), in, &rj->d, &why);
+    req_catalogue_release(r, rj->env.cat);
+    rj->env.cat = NULL;
     locsvc_release(req_locator(r), l);
     /* Looked up here, off the runner's path: a case committed by now is
      * seen, one in the same batch is not. */

@@ -64,6 +64,10 @@ struct http_req {
     json_t *json;  /* parsed body for BODY_JSON routes */
     actor *who;    /* the authenticated actor; NULL when anonymous */
     char csrf[64]; /* the session's CSRF token */
+    /* The catalogue generation, read with the actor's (check_access);
+     * catalogue_known false when not read (no credentials). */
+    bool catalogue_known;
+    int64_t catalogue_gen;
     char client_addr[64];
     store *db; /* this thread's connection, once needed */
 
@@ -121,6 +125,13 @@ struct locsvc *req_locator(http_req *r);
 struct kpisvc *req_kpis(http_req *r);
 /* The cases of the duplicate window (core/nearidx.h). */
 struct nearidx *req_nearidx(http_req *r);
+/* The catalogue as of this request's catalogue generation, from the
+ * server's memory (core/catcache.h); NULL when the generation was not read
+ * or it cannot be loaded: then read the store. Release it with
+ * req_catalogue_release. */
+struct catsnap;
+const struct catsnap *req_catalogue(http_req *r);
+void req_catalogue_release(http_req *r, const struct catsnap *k);
 store_pool *req_pool(http_req *r);
 struct calendar;
 const struct calendar *req_calendar(http_req *r);

@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "core/audit.h"
 #include "core/cases.h"
+#include "core/catcache.h"
 #include "core/kpi.h"
 #include "core/locator.h"
 #include "core/session.h"
@@ -52,6 +53,7 @@ struct http_server {
     locsvc *locs;
     kpisvc *kpis;
     nearidx *near; /* the cases of the duplicate window */
+    catcache *catalogue; /* categories and routing rules in memory */
     /* The working calendar. Replaced when holidays change; the old ones are
      * kept until shutdown (a few per year), so readers need no lock. */
     pthread_mutex_t cal_lock;
@@ -320,10 +322,15 @@ static wg_err check_access(http_server *s, http_req *r)
         if (!a)
             return WG_ERR_NOMEM;
         wg_why why = {0};
-        wg_err e = strlen(tok) < AUTH_TOKEN_MAX
-                       ? session_resolve_cached(s->sessions, db, &s->policy, tok,
-                                                (int64_t)time(NULL), a, r->csrf, &why)
-                       : wg_fail(&why, WG_ERR_UNAUTHORIZED, NULL, "malformed token");
+        /* One statement reads both generations: the actor's for the
+         * session cache, the catalogue's for the reports (req_catalogue). */
+        int64_t actor_gen = 0;
+        r->catalogue_known = store_generations(db, &actor_gen, &r->catalogue_gen) == WG_OK;
+        wg_err e = strlen(tok) >= AUTH_TOKEN_MAX
+                       ? wg_fail(&why, WG_ERR_UNAUTHORIZED, NULL, "malformed token")
+                       : session_resolve_at(r->catalogue_known ? s->sessions : NULL, db,
+                                            &s->policy, tok, actor_gen, (int64_t)time(NULL), a,
+                                            r->csrf, &why);
         if (e == WG_ERR_UNAUTHORIZED && rt->perm != PERM_PUBLIC)
             return need_login(r, why.msg);
         if (e && e != WG_ERR_UNAUTHORIZED)
@@ -775,6 +782,7 @@ static void release(http_server *s)
     locsvc_free(s->locs);
     kpisvc_free(s->kpis);
     nearidx_free(s->near);
+    catcache_free(s->catalogue);
     throttle_free(s->throttle);
     session_cache_free(s->sessions);
     metrics_free(s->m);
@@ -824,7 +832,8 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     if (!(s->throttle = throttle_new()) || !(s->sessions = session_cache_new()) ||
         !(s->locs = locsvc_new()) || !(s->kpis = kpisvc_new((int)cfg->utc_offset_minutes)) ||
         !(s->near = nearidx_new((double)cfg->duplicate_radius_m,
-                                cfg->duplicate_window_hours * 3600)))
+                                cfg->duplicate_window_hours * 3600)) ||
+        !(s->catalogue = catcache_new()))
         goto nomem;
     pthread_mutex_init(&s->cal_lock, NULL);
     pthread_mutex_init(&s->sched_lock, NULL);
@@ -997,6 +1006,18 @@ kpisvc *req_kpis(http_req *r)
 nearidx *req_nearidx(http_req *r)
 {
     return r->srv->near;
+}
+
+const catsnap *req_catalogue(http_req *r)
+{
+    store *db = req_store(r);
+    return r->catalogue_known && db ? catcache_acquire(r->srv->catalogue, db, r->catalogue_gen)
+                                    : NULL;
+}
+
+void req_catalogue_release(http_req *r, const catsnap *k)
+{
+    catcache_release(r->srv->catalogue, k);
 }
 
 store_pool *req_pool(http_req *r)

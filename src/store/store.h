@@ -162,6 +162,10 @@ wg_err store_session_touch(store *s, int64_t id, int64_t now);
 /* The actor generation (sql/013_actor_generation.sql): bumped by every
  * change to accounts, roles, sessions and API keys, in any process. */
 wg_err store_actor_generation(store *s, int64_t *out);
+/* The actor generation and the catalogue generation
+ * (sql/018_catalogue_generation.sql: bumped by every change to categories
+ * and routing rules), read in one statement. */
+wg_err store_generations(store *s, int64_t *actor, int64_t *catalogue);
 wg_err store_session_revoke(store *s, int64_t id);
 /* Revoke every live session of a user; *n receives how many. */
 wg_err store_sessions_revoke_user(store *s, int64_t user_id, int *n);

@@ -39,6 +39,8 @@ static const char SQL_SESSION_GET[] =
     " WHERE token_hash = ?1";
 static const char SQL_SESSION_TOUCH[] = "UPDATE sessions SET last_seen = ?2 WHERE id = ?1";
 static const char SQL_ACTOR_GENERATION[] = "SELECT n FROM actor_generation";
+static const char SQL_GENERATIONS[] =
+    "SELECT (SELECT n FROM actor_generation), (SELECT n FROM catalogue_generation)";
 static const char SQL_SESSION_REVOKE[] = "UPDATE sessions SET revoked = 1 WHERE id = ?1";
 static const char SQL_SESSIONS_REVOKE_USER[] =
     "UPDATE sessions SET revoked = 1 WHERE user_id = ?1 AND revoked = 0";
@@ -401,4 +403,23 @@ wg_err store_department_list(store *s, wg_err (*cb)(void *ctx, const store_depar
 wg_err store_actor_generation(store *s, int64_t *out)
 {
     return store_query_i64(s, SQL_ACTOR_GENERATION, out);
+}
+
+static void read_generations(sqlite3_stmt *st, void *out)
+{
+    int64_t *g = out;
+    g[0] = sqlite3_column_int64(st, 0);
+    g[1] = sqlite3_column_int64(st, 1);
+}
+
+wg_err store_generations(store *s, int64_t *actor, int64_t *catalogue)
+{
+    sqlite3_stmt *st = store_stmt(s, SQL_GENERATIONS);
+    int64_t g[2];
+    wg_err e = st ? stmt_one(st, read_generations, g) : WG_ERR_STORE;
+    if (!e) {
+        *actor = g[0];
+        *catalogue = g[1];
+    }
+    return e;
 }

@@ -1,6 +1,7 @@
 // The closed loop over HTTP on the demo (issue: The closed loop for cases).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startServer, req, login, assertError, tempDir, demoDatabase, cli, DEMO_PASSWORD } from './lib.mjs';
 
 let srv, tok = {};
@@ -52,6 +53,36 @@ test('the catalogue is data: JSON and CSV, every category routable in the demo',
   assert.match(imp.json.error.details.issues[0], /line 2: department 'nowhere'/);
   const again = await req(srv, 'PUT', '/api/categories', { token: tok['demo-admin'], raw: true, body: csv.text, headers: { 'content-type': 'text/csv' } });
   assert.equal(again.json.imported, r.json.items.length);
+});
+
+test('a change to the routing rules or the catalogue routes the very next report, whoever made it', async () => {
+  const body = { category: 'E0101', lon: micro[0], lat: micro[1], description: '路由变更测试' };
+  const first = await report('member', body);
+  assert.equal(first.status, 201, first.text);
+  const usual = first.json.department;
+  assert.notEqual(usual, 'zhiyuan');
+  const put = await req(srv, 'POST', '/api/route-rules', { token: tok['demo-admin'], body: { category: 'E0101', grid_prefix: '410102008004010101', department: 'zhiyuan' } });
+  assert.ok(put.status === 200 || put.status === 201, put.text);
+  const id = put.json.id ?? put.json.items?.[0]?.id;
+  assert.ok(id, put.text);
+  let r = await report('member', body);
+  assert.equal(r.json.department, 'zhiyuan');
+  assert.equal(r.json.route_rule, id);
+  // Another process changes the rule in the database itself.
+  const sql = spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.db, `UPDATE route_rules SET department = 'shichang' WHERE id = ${id}`], { encoding: 'utf8' });
+  assert.equal(sql.status, 0, sql.stderr);
+  r = await report('member', body);
+  assert.equal(r.json.department, 'shichang');
+  // And a category's own department, through the catalogue import.
+  assert.equal((await req(srv, 'DELETE', `/api/route-rules/${id}`, { token: tok['demo-admin'] })).status, 200);
+  r = await report('member', body);
+  assert.equal(r.json.department, usual);
+  const sql2 = spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.db, "INSERT INTO categories SELECT 'E0197', kind, major, minor, fine, '路由测试', 'routing test', 'huanbao', limit_file, limit_dispatch, limit_acknowledge, limit_handle, limit_verify, urgent_percent FROM categories WHERE code = 'E0101'"], { encoding: 'utf8' });
+  assert.equal(sql2.status, 0, sql2.stderr);
+  r = await report('member', { ...body, category: 'E0197' });
+  assert.equal(r.status, 201, r.text); // found at once, not "no category"
+  const route = await req(srv, 'GET', `/api/route?category=E0197&lon=${micro[0]}&lat=${micro[1]}`, { token: tok.member });
+  assert.equal(r.json.department, route.json.department);
 });
 
 test('one case through every step, each by its proper role', async () => {
