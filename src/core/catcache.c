@@ -48,17 +48,26 @@ void catcache_free(catcache *c)
     free(c);
 }
 
+/* arr (n elements of *cap) with room for one more, maybe moved; NULL when
+ * out of memory (arr is still valid). */
+static void *room(void *arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return arr;
+    size_t more = *cap ? 2 * *cap : 32;
+    void *p = realloc(arr, more * size);
+    if (p)
+        *cap = more;
+    return p;
+}
+
 static wg_err add_category(void *ctx, const store_category *cat)
 {
     catsnap *k = ctx;
-    if (k->ncats == k->capcats) {
-        size_t cap = k->capcats ? 2 * k->capcats : 64;
-        store_category *p = realloc(k->cats, cap * sizeof(*p));
-        if (!p)
-            return WG_ERR_NOMEM;
-        k->cats = p;
-        k->capcats = cap;
-    }
+    store_category *p = room(k->cats, &k->capcats, k->ncats, sizeof(*p));
+    if (!p)
+        return WG_ERR_NOMEM;
+    k->cats = p;
     k->cats[k->ncats++] = *cat;
     return WG_OK;
 }
@@ -66,14 +75,10 @@ static wg_err add_category(void *ctx, const store_category *cat)
 static wg_err add_rule(void *ctx, const store_route_rule *r)
 {
     catsnap *k = ctx;
-    if (k->nrules == k->caprules) {
-        size_t cap = k->caprules ? 2 * k->caprules : 16;
-        store_route_rule *p = realloc(k->rules, cap * sizeof(*p));
-        if (!p)
-            return WG_ERR_NOMEM;
-        k->rules = p;
-        k->caprules = cap;
-    }
+    store_route_rule *p = room(k->rules, &k->caprules, k->nrules, sizeof(*p));
+    if (!p)
+        return WG_ERR_NOMEM;
+    k->rules = p;
     k->rules[k->nrules++] = *r;
     return WG_OK;
 }
