@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -71,6 +72,11 @@ struct http_server {
     const char **route_names;
     uint16_t port;
     _Atomic int inflight;
+    /* The listening socket and the thread that accepts on it. */
+    int lfd;
+    pthread_t acceptor;
+    bool acceptor_running;
+    atomic_bool accept_stop;
 };
 
 typedef struct {
@@ -769,6 +775,61 @@ const calendar *server_calendar(const http_server *s)
 
 /* Release what server_start made (the daemon and scheduler are stopped by
  * then, or never started). Safe on a partly built server. */
+/* Connections are accepted here and handed to libmicrohttpd's threads
+ * (MHD_add_connection picks a thread by the socket's number, so they take
+ * turns). Left to themselves, its threads race for each new connection:
+ * when many connect at once (wrk, a proxy's pool of kept-alive
+ * connections), one thread could win four in five of them and serve them
+ * all on one core while the other idled. */
+static void *acceptor_main(void *arg)
+{
+    http_server *s = arg;
+    pthread_setname_np(pthread_self(), "wg-accept");
+    bool warned = false;
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof(peer);
+        int fd = accept4(s->lfd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0) {
+            /* It closes the socket itself when it cannot take it. */
+            MHD_add_connection(s->d, fd, (struct sockaddr *)&peer, len);
+            continue;
+        }
+        int sys = errno;
+        if (atomic_load(&s->accept_stop))
+            break;
+        if (sys == EINTR || sys == ECONNABORTED || sys == EAGAIN || sys == EPROTO)
+            continue;
+        if (!warned)
+            log_warn("http: cannot accept a connection: %s (trying again)", strerror(sys));
+        warned = true;
+        struct timespec ts = {0, 10 * 1000 * 1000}; /* out of descriptors or memory */
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* A socket bound to sa and listening, or -1 with err set. */
+static int listen_on(const struct sockaddr_storage *sa, bool v6, const char *name, char *err,
+                     size_t errcap)
+{
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+                    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+                    bind(fd, (const struct sockaddr *)sa,
+                         v6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+                    listen(fd, SOMAXCONN))) {
+        int sys = errno;
+        close(fd);
+        errno = sys;
+        fd = -1;
+    }
+    if (fd < 0)
+        snprintf(err, errcap, "cannot listen on %s: %s", name, strerror(errno));
+    return fd;
+}
+
 static void release(http_server *s)
 {
     for (int i = 0; i < s->nold_cals; i++)
@@ -788,6 +849,8 @@ static void release(http_server *s)
     metrics_free(s->m);
     web_cache_free();
     free(s->route_names);
+    if (s->lfd >= 0)
+        close(s->lfd);
     free(s);
 }
 
@@ -821,6 +884,7 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
     http_server *s = calloc(1, sizeof(*s));
     if (!s)
         return WG_ERR_NOMEM;
+    s->lfd = -1;
     s->cfg = cfg;
     s->pool = pool;
     s->vault = v;
@@ -882,12 +946,17 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
      * 64 KiB more than the headers, that was 6% of the server's time on a
      * short POST (+5% such requests a second with 16 KiB). */
     size_t memlimit = (size_t)cfg->max_header_bytes + (size_t)cfg->max_uri + 16 * WG_KIB;
+    if ((s->lfd = listen_on(&sa, v6, cfg->listen, err, errcap)) < 0) {
+        release(s);
+        return WG_ERR_IO;
+    }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET |
+                     (v6 ? MHD_USE_IPv6 : 0);
     errno = 0;
-    s->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-                            mhd_logger, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_logger, s, MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                             memlimit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
@@ -898,8 +967,19 @@ wg_err server_start(const wg_config *cfg, store_pool *pool, const vault *v, http
         release(s);
         return WG_ERR_IO;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : port;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof(bound);
+    s->port = port;
+    if (getsockname(s->lfd, (struct sockaddr *)&bound, &blen) == 0)
+        s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                           : ((struct sockaddr_in *)&bound)->sin_port);
+    if (pthread_create(&s->acceptor, NULL, acceptor_main, s) != 0) {
+        snprintf(err, errcap, "cannot start the thread that accepts connections");
+        MHD_stop_daemon(s->d);
+        release(s);
+        return WG_ERR_IO;
+    }
+    s->acceptor_running = true;
     if (cfg->escalation_interval > 0)
         s->sched_running = pthread_create(&s->sched, NULL, scheduler, s) == 0;
     *out = s;
@@ -914,13 +994,25 @@ uint16_t server_port(const http_server *s)
     return s->port;
 }
 
+/* No new connections: the acceptor wakes (a shut-down listening socket
+ * fails its accept), ends, and the socket closes. */
+static void stop_accepting(http_server *s)
+{
+    if (!s->acceptor_running)
+        return;
+    atomic_store(&s->accept_stop, true);
+    shutdown(s->lfd, SHUT_RDWR);
+    pthread_join(s->acceptor, NULL);
+    s->acceptor_running = false;
+    close(s->lfd);
+    s->lfd = -1;
+}
+
 void server_stop(http_server *s, int grace_seconds)
 {
     if (!s)
         return;
-    MHD_socket lsock = MHD_quiesce_daemon(s->d);
-    if (lsock != MHD_INVALID_SOCKET)
-        close(lsock);
+    stop_accepting(s);
     /* In-flight requests finish; idle keep-alive connections are closed by
      * MHD_stop_daemon below. */
     uint64_t deadline = log_now_us() + (uint64_t)grace_seconds * 1000000u;
