@@ -773,8 +773,6 @@ const calendar *server_calendar(const http_server *s)
     return atomic_load(&((http_server *)s)->cal);
 }
 
-/* Release what server_start made (the daemon and scheduler are stopped by
- * then, or never started). Safe on a partly built server. */
 /* Connections are accepted here and handed to libmicrohttpd's threads
  * (MHD_add_connection picks a thread by the socket's number, so they take
  * turns). Left to themselves, its threads race for each new connection:
@@ -830,6 +828,8 @@ static int listen_on(const struct sockaddr_storage *sa, bool v6, const char *nam
     return fd;
 }
 
+/* Release what server_start made (the daemon and scheduler are stopped by
+ * then, or never started). Safe on a partly built server. */
 static void release(http_server *s)
 {
     for (int i = 0; i < s->nold_cals; i++)
