@@ -95,6 +95,8 @@ const char *actor_role_name(role_id r)
 
 bool actor_role_parse(const char *name, role_id *out)
 {
+    if (!name)
+        return false; /* e.g. a JSON value that is not a string */
     for (int i = 0; i < ROLE_COUNT; i++) {
         if (strcmp(roles[i].name, name) == 0) {
             *out = (role_id)i;

@@ -454,10 +454,7 @@ wg_err cases_draft(store *s, const vault *v, const locator *l, const case_env *e
         c->lon = in->lon;
         c->lat = in->lat;
     } else if (in->grid) {
-        int32_t at = -1;
-        for (uint32_t i = 0; i < locator_count(l); i++)
-            if (strcmp(locator_grid(l, (int32_t)i)->code, in->grid) == 0)
-                at = (int32_t)i;
+        int32_t at = locator_find_code(l, in->grid);
         if (at < 0)
             return wg_fail(why, WG_ERR_INVALID, "grid", "no grid %s", in->grid);
         for (int32_t i = at; i >= 0 && hit.nchain < GRID_LEVELS; i = locator_grid(l, i)->parent)

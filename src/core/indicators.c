@@ -161,8 +161,8 @@ wg_err indicator_enter(store *s, const char *code, const char *period, double va
                        strcmp(d.period, "month") == 0     ? "YYYY-MM"
                        : strcmp(d.period, "quarter") == 0 ? "YYYY-Qn"
                                                           : "YYYY");
-    if (!isfinite(value))
-        return wg_fail(why, WG_ERR_INVALID, "value", "'value' is a number");
+    if (!isfinite(value) || fabs(value) > LEDGER_FIGURE_MAX)
+        return wg_fail(why, WG_ERR_INVALID, "value", "'value' is a number of at most %g", LEDGER_FIGURE_MAX);
     int rows = 0;
     if ((e = store_indicator_period_rows(s, code, period, count_rows, &rows)))
         return e;
@@ -209,6 +209,12 @@ static bool within(const char *p, const char *upto)
     return strcmp(end, upto) <= 0;
 }
 
+/* Sums of decimal figures carry binary noise (2.6399999999999997). */
+static json_t *tidy(double x)
+{
+    return ledger_figure(round(x * 1e6) / 1e6);
+}
+
 static wg_err add_value(void *ctx, const store_indicator_value *v)
 {
     acc *a = ctx;
@@ -218,8 +224,8 @@ static wg_err add_value(void *ctx, const store_indicator_value *v)
     a->last = v->value;
     a->n++;
     if (a->list)
-        json_array_append_new(a->list, json_pack("{s:s, s:f, s:s}", "period", v->period, "value",
-                                                 v->value, "source_note", v->source_note));
+        json_array_append_new(a->list, json_pack("{s:s, s:o, s:s}", "period", v->period, "value",
+                                                 ledger_figure(v->value), "source_note", v->source_note));
     return WG_OK;
 }
 
@@ -308,12 +314,6 @@ static wg_err year_so_far(const ledger_env *env, const store_indicator *d, const
     return e;
 }
 
-/* Sums of decimal figures carry binary noise (2.6399999999999997). */
-static double tidy(double x)
-{
-    return round(x * 1e6) / 1e6;
-}
-
 typedef struct {
     const ledger_env *env;
     const char *grid, *to;
@@ -342,10 +342,10 @@ static wg_err add_indicator(void *ctx, const store_indicator *d)
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "code", d->code,
         "name", d->name, "unit", d->unit, "period", d->period, "direction", d->direction,
         "cumulate", d->cumulate, "source", d->source, "year_to_date",
-        have ? json_real(tidy(now_v)) : json_null(), "last_year_to_date",
-        have_prev ? json_real(tidy(prev_v)) : json_null(), "change_year_on_year",
+        have ? tidy(now_v) : json_null(), "last_year_to_date",
+        have_prev ? tidy(prev_v) : json_null(), "change_year_on_year",
         have && have_prev && prev_v != 0 ? ratio((now_v - prev_v) / fabs(prev_v)) : json_null(),
-        "target", has_target ? json_real(target) : json_null(), "completion",
+        "target", has_target ? ledger_figure(target) : json_null(), "completion",
         have && has_target && target != 0 ? ratio(now_v / target) : json_null(), "target_met",
         have && has_target ? json_boolean(higher ? now_v >= target : now_v <= target) : json_null(),
         "periods", periods);

@@ -5,6 +5,8 @@
  * file that is read back and removed.
  */
 #include "core/ledger_xlsx.h"
+#include "util/log.h"
+#include "util/strparse.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,13 +89,57 @@ static wg_err add_row(void *ctx, const store_record *r)
     return WG_OK;
 }
 
+/* `name` as Excel takes a sheet's name: none of []:*?/\ (each becomes
+ * '_'), no quote at either end, at most 31 characters (cut whole). */
+static void sheet_clean(const char *name, char out[128])
+{
+    static const char bad[] = "[]:*?/\\";
+    size_t o = 0, chars = 0;
+    for (const char *p = name; *p && chars < 31 && o + 4 < 128; chars++) {
+        size_t len = utf8_valid(p, 4);
+        if (!len) { /* not UTF-8: the name is stored as sent */
+            p++;
+            continue;
+        }
+        if (len == 1 && strchr(bad, *p)) {
+            out[o++] = '_';
+        } else {
+            memcpy(out + o, p, len);
+            o += len;
+        }
+        p += len;
+    }
+    while (o && out[o - 1] == '\'')
+        o--;
+    out[o] = '\0';
+    size_t quotes = strspn(out, "'");
+    memmove(out, out + quotes, o - quotes + 1);
+}
+
+/* The kind's sheet: named by its name, else (taken already, or nothing
+ * left of it) by its code, else "kind N". */
+static lxw_worksheet *add_sheet(lxw_workbook *wb, const ledger_kind *k)
+{
+    char name[128];
+    sheet_clean(ledger_kind_name(k), name);
+    if (!*name || workbook_validate_sheet_name(wb, name) != LXW_NO_ERROR)
+        sheet_clean(ledger_kind_code(k), name);
+    for (int n = 2; !*name || workbook_validate_sheet_name(wb, name) != LXW_NO_ERROR; n++) {
+        if (n > 1000)
+            return NULL;
+        snprintf(name, sizeof(name), "kind %d", n);
+    }
+    return workbook_add_worksheet(wb, name);
+}
+
 static wg_err sheet(const ledger_env *env, const ledger_kind *k, lxw_workbook *wb, lxw_format *bold,
                     store_record_filter *f)
 {
-    /* sheet names: at most 31 characters; the kind's Chinese name */
-    lxw_worksheet *ws = workbook_add_worksheet(wb, ledger_kind_name(k));
-    if (!ws)
+    lxw_worksheet *ws = add_sheet(wb, k);
+    if (!ws) {
+        log_error("ledgers: no sheet for the kind %s", ledger_kind_code(k));
         return WG_ERR_INTERNAL;
+    }
     lxw_col_t col = 0;
     for (size_t i = 0; i < WG_ARRAY_LEN(lead); i++)
         worksheet_write_string(ws, 0, col++, lead[i], bold);

@@ -175,13 +175,14 @@ static wg_err check_actions(const json_t *spec, wg_why *why)
         role_id rid;
         if (!json_is_array(roles) || json_array_size(roles) == 0)
             return wg_fail(why, WG_ERR_INVALID, "actions", "action %s: 'roles' is required", name);
-        json_array_foreach(
-            roles, j, r) if (!actor_role_parse(json_string_value(r),
-                                               &rid)) return wg_fail(why, WG_ERR_INVALID, "actions",
-                                                                     "action %s: no role %s", name,
-                                                                     json_string_value(r)
-                                                                         ? json_string_value(r)
-                                                                         : "?");
+        json_array_foreach(roles, j, r)
+        {
+            if (!actor_role_parse(json_string_value(r), &rid))
+                return wg_fail(why, WG_ERR_INVALID, "actions",
+                               json_is_string(r) ? "action %s: no role %s"
+                                                 : "action %s: a role is a string (%s)",
+                               name, json_is_string(r) ? json_string_value(r) : "not one");
+        }
         for (size_t k = 0; k < i; k++)
             if (strcmp(str(json_array_get(actions, k), "action"), name) == 0)
                 return wg_fail(why, WG_ERR_INVALID, "actions", "action %s is declared twice", name);
@@ -534,6 +535,11 @@ static wg_err seal_person(const ledger_env *env, const json_t *f, const json_t *
 }
 
 /* Check one value against its field; *out gets what is stored. */
+json_t *ledger_figure(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
 static wg_err field_value(const ledger_env *env, const ledger_kind *k, const json_t *f,
                           const json_t *val, json_t **out, wg_why *why)
 {
@@ -550,7 +556,7 @@ static wg_err field_value(const ledger_env *env, const ledger_kind *k, const jso
         if (!json_is_number(val))
             return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is a number", name, label);
         double x = json_number_value(val);
-        if (!isfinite(x) || (jmin && x < json_number_value(jmin)) ||
+        if (!isfinite(x) || fabs(x) > LEDGER_FIGURE_MAX || (jmin && x < json_number_value(jmin)) ||
             (jmax && x > json_number_value(jmax)) || (strcmp(type, "number") != 0 && x < 0))
             return wg_fail(why, WG_ERR_INVALID, name, "'%s' (%s) is out of range", name, label);
         *out = json_deep_copy(val);
@@ -900,9 +906,10 @@ wg_err ledger_kpis(const ledger_env *env, const ledger_kind *k, const char *grid
                 double rate = num / den;
                 char disp[32];
                 snprintf(disp, sizeof(disp), "%.1f%%", rate * 100.0);
-                entry = json_pack("{s:s, s:f, s:s, s:f, s:f}", "label", str(q, "label"), "value",
-                                  round(rate * 10000.0) / 10000.0, "display", disp, "numerator",
-                                  num, "denominator", den);
+                entry = json_pack("{s:s, s:o, s:s, s:o, s:o}", "label", str(q, "label"), "value",
+                                  ledger_figure(round(rate * 10000.0) / 10000.0), "display", disp,
+                                  "numerator", ledger_figure(num), "denominator",
+                                  ledger_figure(den));
             } else {
                 entry = json_pack("{s:s, s:n}", "label", str(q, "label"), "value");
             }
@@ -952,7 +959,8 @@ wg_err ledger_kpis(const ledger_env *env, const ledger_kind *k, const char *grid
             }
             entry = count
                         ? json_pack("{s:s, s:I}", "label", str(q, "label"), "value", (json_int_t)n)
-                        : json_pack("{s:s, s:f}", "label", str(q, "label"), "value", sum);
+                        : json_pack("{s:s, s:o}", "label", str(q, "label"), "value",
+                                    ledger_figure(sum));
         }
         if (!entry) {
             json_decref(res);

@@ -40,6 +40,15 @@
 
 typedef struct ledger_kind ledger_kind;
 
+/* The largest magnitude an entered figure (a ledger's number or money, an
+ * indicator's value) may have: room for any amount in yuan, while sums and
+ * ratios of such figures stay finite. */
+#define LEDGER_FIGURE_MAX 1e15
+
+/* A figure as JSON: null for what is no number (a sum of figures stored
+ * before they were bounded overflows), where json_real gives NULL. */
+json_t *ledger_figure(double x);
+
 /* Check a declaration; on success *out owns a parsed copy. */
 wg_err ledger_kind_parse(const char *text, ledger_kind **out, wg_why *why);
 void ledger_kind_free(ledger_kind *k);

@@ -226,6 +226,14 @@ uint32_t locator_count(const locator *l)
     return l->n;
 }
 
+int32_t locator_find_code(const locator *l, const char *code)
+{
+    for (uint32_t i = 0; l && i < locator_count(l); i++)
+        if (strcmp(locator_grid(l, (int32_t)i)->code, code) == 0)
+            return (int32_t)i;
+    return -1;
+}
+
 size_t locator_bytes(const locator *l)
 {
     size_t b = sizeof(*l) + (size_t)l->n * (sizeof(loc_grid) + sizeof(*l->divs) + 1);

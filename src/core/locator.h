@@ -53,6 +53,8 @@ bool locator_find(const locator *l, double lon, double lat, loc_hit *hit);
 
 const loc_grid *locator_grid(const locator *l, int32_t i);
 uint32_t locator_count(const locator *l);
+/* The index of the grid `code`, or -1 when there is none. */
+int32_t locator_find_code(const locator *l, const char *code);
 size_t locator_bytes(const locator *l);
 
 /* The divisions above grid i's first-level grid, township first, up to

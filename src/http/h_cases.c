@@ -122,6 +122,12 @@ wg_err h_route(http_req *r)
         if (!in)
             return req_fail(r, WG_ERR_OUTSIDE_COVERAGE, NULL, "no grid contains that point");
         grid = code;
+    } else {
+        locator *l = locsvc_acquire(req_locator(r));
+        bool known = locator_find_code(l, grid) >= 0;
+        locsvc_release(req_locator(r), l);
+        if (!known)
+            return req_fail(r, WG_ERR_INVALID, "grid", "no grid %s", grid);
     }
     case_route route;
     wg_why why = {0};

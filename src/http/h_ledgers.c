@@ -104,7 +104,8 @@ wg_err h_ledger_kind_put(http_req *r)
     char *text = arena_alloc(&r->ar, r->body_len + 1);
     if (!text)
         return WG_ERR_NOMEM;
-    memcpy(text, r->body, r->body_len);
+    if (r->body_len)
+        memcpy(text, r->body, r->body_len);
     text[r->body_len] = '\0';
     char code[STORE_KIND_MAX];
     wg_why why = {0};

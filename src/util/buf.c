@@ -2,6 +2,7 @@
  * buf.c - see buf.h.
  */
 #include "util/buf.h"
+#include "util/strparse.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +101,19 @@ wg_err buf_json_escape(wg_buf *b, const char *s, size_t n)
     wg_err rc = WG_OK;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* Well-formed UTF-8 goes as it is; any other byte as U+FFFD,
+             * so that the text is JSON every parser takes. */
+            size_t len = utf8_valid(s + i, n - i);
+            if (len) {
+                i += len - 1;
+                continue;
+            }
+            if ((rc = buf_append(b, s + run, i - run)) || (rc = buf_append(b, "\\ufffd", 6)))
+                return rc;
+            run = i + 1;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         if ((rc = buf_append(b, s + run, i - run)))

@@ -29,7 +29,9 @@ wg_err buf_reserve(wg_buf *b, size_t n);
 wg_err buf_puts(wg_buf *b, const char *s);
 wg_err buf_putc(wg_buf *b, char c);
 wg_err buf_printf(wg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append s as the inside of a JSON string (quotes not included). */
+/* Append s as the inside of a JSON string (quotes not included): quote,
+ * backslash and control bytes escaped, well-formed UTF-8 as it is, any
+ * other byte as \ufffd (U+FFFD), so that every JSON parser takes it. */
 wg_err buf_json_escape(wg_buf *b, const char *s, size_t n);
 void buf_reset(wg_buf *b);
 /* Heap buffers only: release memory. */

@@ -2,6 +2,7 @@
  * jsonw.c - JSON text written straight into a buffer (jsonw.h).
  */
 #include "util/jsonw.h"
+#include "util/strparse.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -86,9 +87,10 @@ static void quoted(jsonw *w, const char *s, char trail)
     size_t plain = 0;
     while (plain < n) {
         unsigned char c = (unsigned char)s[plain];
-        if (c < 0x20 || c == '"' || c == '\\')
+        size_t len = c < 0x80 ? (c >= 0x20 && c != '"' && c != '\\') : utf8_valid(s + plain, n - plain);
+        if (!len)
             break;
-        plain++;
+        plain += len;
     }
     memcpy(p, s, plain);
     p += plain;

@@ -131,17 +131,39 @@ bool parse_hostport(const char *s, char *host, size_t hostcap, uint16_t *port)
     return true;
 }
 
-/* Length of the valid UTF-8 sequence at p (0 if invalid). */
-static size_t utf8_seq(const unsigned char *p)
+size_t utf8_valid(const char *s, size_t n)
 {
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
-                                 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 2 && p[0] < 0xC2)
+    const unsigned char *p = (const unsigned char *)s;
+    if (n == 0)
         return 0;
-    for (size_t i = 1; i < n; i++)
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* no overlong forms */
+        else if (c == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F; /* nothing past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
         if ((p[i] & 0xC0) != 0x80)
             return 0;
-    return n;
+    return len;
 }
 
 void str_copy_utf8(char *dst, size_t cap, const char *src)
@@ -151,7 +173,7 @@ void str_copy_utf8(char *dst, size_t cap, const char *src)
     if (!cap)
         return;
     while (*p) {
-        size_t n = utf8_seq(p);
+        size_t n = utf8_valid((const char *)p, 4);
         if (o + (n ? n : 1) >= cap)
             break;
         if (n) {

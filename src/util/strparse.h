@@ -28,6 +28,12 @@ bool parse_double(const char *s, size_t len, double min, double max, double *out
  * hostcap) and port 0..65535. */
 bool parse_hostport(const char *s, char *host, size_t hostcap, uint16_t *port);
 
+/* The length (1-4) of the well-formed UTF-8 sequence at p, of at most n
+ * bytes, or 0: no overlong forms, surrogates or code points past U+10FFFF,
+ * as strict JSON parsers require. A NUL ends a sequence, so for a
+ * NUL-terminated string n may be anything from 4 up. */
+size_t utf8_valid(const char *p, size_t n);
+
 /* Copy src into dst (cap bytes, NUL-terminated) as valid UTF-8: bytes that
  * are not become '?', and a sequence that does not fit whole is left out,
  * never cut. */

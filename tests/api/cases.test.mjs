@@ -46,6 +46,15 @@ test('the catalogue is data: JSON and CSV, every category routable in the demo',
   const elsewhere = await req(srv, 'GET', '/api/route?category=E0404&grid=41010200800601', { token: tok.member });
   assert.equal(elsewhere.json.department, 'yingji');
   assert.match(elsewhere.json.explanation, /own department/);
+  assertError(await req(srv, 'GET', '/api/route?category=E0404&grid=4101020089', { token: tok.member }), 422, 'invalid', 'grid');
+  assertError(await req(srv, 'GET', '/api/route?category=E0404&grid=%FF', { token: tok.member }), 422, 'invalid', 'grid');
+  // An error that quotes bytes which are not UTF-8 is still UTF-8 (U+FFFD).
+  for (const path of ['/api/route?category=%FF&grid=41010200800601', '/api/cases?status=%FF%C3%28']) {
+    const res = await fetch(srv.url + path, { headers: { authorization: `Bearer ${tok.member}` } });
+    assert.ok(res.status === 400 || res.status === 422, `${path}: ${res.status}`);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(await res.arrayBuffer());
+    assert.match(JSON.parse(text).error.message, /\uFFFD/);
+  }
   // Import: all or nothing, with line numbers.
   const bad = 'code,kind,major,minor,fine,name_zh,name_en,department,file,dispatch,acknowledge,handle,verify,urgent_percent\nE0999,event,x,y,,z,z,nowhere,30m,30m,1h,4h,1h,25\n';
   const imp = await req(srv, 'PUT', '/api/categories', { token: tok['demo-admin'], raw: true, body: bad, headers: { 'content-type': 'text/csv' } });

@@ -71,6 +71,7 @@ test('entering a period again is a correction with a reason; the old value stays
   // errors name the field
   assertError(await post({ period: '2023-13', value: 1 }), 422, 'invalid', 'period');
   assertError(await post({ period: '2023-05' }), 400, 'bad_request', 'value');
+  assertError(await post({ period: '2023-05', value: 1e308 }), 422, 'invalid', 'value');
   assertError(await post({ period: '2023-05', value: 1 }, 'staff'), 403, 'forbidden');
   assertError(await req(srv, 'POST', '/api/indicators/dispute_success_rate/values', { token: tok.leader, body: { period: '2023-04', value: 1 } }), 409, 'conflict', 'value');
   assertError(await req(srv, 'GET', '/api/indicators/tax/values/1999-01', { token: tok.leader }), 404, 'not_found');
@@ -144,4 +145,15 @@ print('\\n'.join(re.findall(r'<sheet name="([^"]+)"', z.read('xl/workbook.xml').
   const sheets = out.stdout.trim().split('\n');
   assert.equal(sheets.length, 8);
   assert.ok(sheets.includes('矛盾纠纷') && sheets.includes('安全隐患'), sheets.join(','));
+});
+
+test('figures stored before they were bounded show as null, not as a 500', async () => {
+  // Two huge values put in by hand: their sum is no number.
+  const sql = spawnSync('sqlite3', ['-cmd', '.timeout 5000', srv.db,
+    "INSERT INTO indicator_values (code, period, value, entered_by, entered_at) VALUES ('retail_sales', '2019-11', 1e308, 'test', 0), ('retail_sales', '2019-12', 1e308, 'test', 0)"], { encoding: 'utf8' });
+  assert.equal(sql.status, 0, sql.stderr);
+  const v = await view('2019-12');
+  assert.equal(v.retail_sales.year_to_date, null);
+  const rep = await req(srv, 'GET', '/api/reports/summary?grid=410102008&to=2019-12-31', { token: tok.leader });
+  assert.equal(rep.status, 200, rep.text);
 });

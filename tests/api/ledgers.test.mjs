@@ -168,6 +168,10 @@ test('bad input is a 4xx naming the field', async () => {
   assertError(await post({ ...base, fields: { ...base.fields, colour: 'blue' } }), 422, 'invalid', 'colour');
   assertError(await post({ ...base, fields: { ...base.fields, parties: { name: '张三', phone: '12345' } } }), 422, 'invalid', 'parties');
   assertError(await post({ ...base, grid: '999' }), 422, 'invalid', 'grid');
+  // A figure without a declared maximum is still bounded (sums stay numbers).
+  const project = (investment) => req(srv, 'POST', '/api/ledgers/project/records', { token: tok.member, body: { grid: MEMBER_GRID, fields: { project_name: '大额', investment } } });
+  assertError(await project(1e300), 422, 'invalid', 'investment');
+  assertError(await project(-2e15), 422, 'invalid', 'investment');
   assertError(await post({ ...base, fields: { ...base.fields, title: 'x'.repeat(201) } }), 422, 'invalid', 'title');
 });
 
@@ -185,6 +189,9 @@ test('a new kind by data alone: declared, entered, acted on, counted', async () 
   assertError(await put(spec, 'leader'), 403, 'forbidden');
   assertError(await put({ ...spec, states: [] }), 422, 'invalid', 'states');
   assertError(await put({ ...spec, actions: [{ ...spec.actions[0], roles: ['wizard'] }] }), 422, 'invalid', 'actions');
+  for (const bad of [1, null, {}]) // not a string: refused, not a crash
+    assertError(await put({ ...spec, actions: [{ ...spec.actions[0], roles: [bad] }] }), 422, 'invalid', 'actions');
+  assertError(await req(srv, 'PUT', '/api/ledgers/tree_planting', { token: tok['demo-admin'], body: '', raw: true, headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
   assertError(await put({ ...spec, kpis: [{ name: 'r', label: 'r', ratio: { num: 'x', den: ['y'] } }] }), 422, 'invalid', 'kpis');
   assertError(await put({ ...spec, fields: [{ name: 'a', label: 'a', type: 'colour' }] }), 422, 'invalid', 'fields');
   assertError(await put(spec, 'demo-admin', 'other_code'), 422, 'invalid', 'code');
@@ -333,4 +340,30 @@ test('the command line installs ledger kinds and indicators from files, all or n
   const kinds = spawnSync('sqlite3', [db, 'SELECT group_concat(code) FROM ledger_kinds'], { encoding: 'utf8' });
   assert.equal(kinds.stdout.trim(), 'dispute,hazard');
   assert.equal(cli(['import', 'ledgers', '--db', db], { env }).status, 2);
+});
+
+test('kinds whose names Excel refuses as sheet names still export, each on a sheet of its own', async () => {
+  const hazard = JSON.parse(readFileSync(new URL('../../share/ledgers/hazard.json', import.meta.url), 'utf8'));
+  const put = (spec) => req(srv, 'PUT', `/api/ledgers/${spec.code}`, { token: tok['demo-admin'], body: JSON.stringify(spec), raw: true, headers: { 'content-type': 'application/json' } });
+  const odd = { ...hazard, code: 'odd_name', name: "'a/b:c*d?[e]'" + '长'.repeat(40) };
+  const twin = { ...hazard, code: 'twin_name', name: hazard.name };
+  for (const k of [odd, twin]) assert.equal((await put(k)).status, 200);
+  const sheets = async (path) => {
+    const res = await fetch(srv.url + path, { headers: { authorization: `Bearer ${tok['demo-admin']}` } });
+    assert.equal(res.status, 200, path);
+    const dir = tempDir();
+    writeFileSync(`${dir}/x.xlsx`, Buffer.from(await res.arrayBuffer()));
+    const out = spawnSync('python3', ['-c', `
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+print('\\n'.join(re.findall(r'<sheet name="([^"]+)"', z.read('xl/workbook.xml').decode())))`, `${dir}/x.xlsx`], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return out.stdout.trim().split('\n');
+  };
+  const [one] = await sheets('/api/ledgers/odd_name/export');
+  // 31 characters, cut whole; the quote in front dropped, the one inside kept
+  assert.equal(one, "a_b_c_d__e_'" + '长'.repeat(18));
+  const all = await sheets('/api/reports/summary?format=xlsx');
+  assert.ok(all.includes(hazard.name) && all.includes('twin_name') && all.includes(one), all.join(','));
+  assert.equal(new Set(all).size, all.length);
 });

@@ -123,6 +123,9 @@ static void test_role_names(void **state)
             fail_msg("accepted role name '%s'", unknown[i]);
         assert_int_equal(r, ROLE_AUDITOR); /* left untouched */
     }
+    role_id r = ROLE_AUDITOR;
+    assert_false(actor_role_parse(NULL, &r)); /* a JSON role that is not a string */
+    assert_int_equal(r, ROLE_AUDITOR);
 }
 
 static void test_scope_kinds(void **state)

@@ -62,6 +62,32 @@ static void test_json_escape(void **state)
     buf_free(&b);
 }
 
+/* Bytes that are not well-formed UTF-8 come out as \ufffd, one each: a
+ * stray byte, a sequence cut short (also at the end), an overlong form, a
+ * surrogate, a code point past U+10FFFF; the characters around them stay. */
+static void test_json_escape_bad_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a\xff" "b", "a\\ufffdb"},
+        {"网\xe4\xb8", "网\\ufffd\\ufffd"},
+        {"\xe4\xb8x", "\\ufffd\\ufffdx"},
+        {"\xc0\xaf", "\\ufffd\\ufffd"},
+        {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},
+        {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},
+        {"\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf", "\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wg_buf b;
+        buf_init(&b, NULL, 1024);
+        assert_int_equal(buf_json_escape(&b, cases[i].in, strlen(cases[i].in)), WG_OK);
+        assert_string_equal(b.ptr, cases[i].out);
+        buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -69,6 +95,7 @@ int main(void)
         cmocka_unit_test(test_arena_growth),
         cmocka_unit_test(test_printf_long),
         cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_json_escape_bad_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

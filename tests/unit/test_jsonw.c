@@ -103,6 +103,19 @@ static void test_keys_and_escapes(void **state)
     assert_int_equal(x.err, WG_OK);
     assert_string_equal(b.ptr, "[\"abc\"]");
     buf_free(&b);
+    /* A byte that is not UTF-8, in a key and in a string: U+FFFD. */
+    buf_init(&b, NULL, 1024);
+    jsonw_init(&x, &b);
+    jsonw_object(&x);
+    jsonw_key(&x, "k\xff");
+    jsonw_str(&x, "网\xe4\xb8");
+    jsonw_end(&x);
+    assert_int_equal(x.err, WG_OK);
+    assert_string_equal(b.ptr, "{\"k\\ufffd\":\"网\\ufffd\\ufffd\"}");
+    json_t *j = json_loadb(b.ptr, b.len, 0, NULL);
+    assert_non_null(j);
+    json_decref(j);
+    buf_free(&b);
 }
 
 /* Reals: the fewest decimals that read back as the same double; else as

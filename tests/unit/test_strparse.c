@@ -96,12 +96,35 @@ static void test_hostport(void **state)
     assert_false(parse_hostport("[::1]80", host, sizeof(host), &port));
 }
 
+/* Well-formed UTF-8 only, each sequence's length; within n bytes. */
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_valid("a", 1), 1);
+    assert_int_equal(utf8_valid("\xc2\xa9", 2), 2);
+    assert_int_equal(utf8_valid("网", 3), 3);
+    assert_int_equal(utf8_valid("\xf0\x9f\x98\x80", 4), 4);
+    assert_int_equal(utf8_valid("\xf4\x8f\xbf\xbf", 4), 4); /* U+10FFFF */
+    assert_int_equal(utf8_valid("\xee\x80\x80", 3), 3);     /* past the surrogates */
+    assert_int_equal(utf8_valid("网", 2), 0);                    /* cut by n */
+    assert_int_equal(utf8_valid("\xe4\xb8", 4), 0);           /* cut by the NUL */
+    assert_int_equal(utf8_valid("\x80", 1), 0);
+    assert_int_equal(utf8_valid("\xc1\xbf", 2), 0);           /* overlong */
+    assert_int_equal(utf8_valid("\xe0\x9f\xbf", 3), 0);      /* overlong */
+    assert_int_equal(utf8_valid("\xf0\x8f\xbf\xbf", 4), 0); /* overlong */
+    assert_int_equal(utf8_valid("\xed\xa0\x80", 3), 0);      /* a surrogate */
+    assert_int_equal(utf8_valid("\xf4\x90\x80\x80", 4), 0); /* past U+10FFFF */
+    assert_int_equal(utf8_valid("\xf5\x80\x80\x80", 4), 0);
+    assert_int_equal(utf8_valid("\xff", 1), 0);
+    assert_int_equal(utf8_valid("", 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_i64),  cmocka_unit_test(test_size),
         cmocka_unit_test(test_bool), cmocka_unit_test(test_double),
-        cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_hostport), cmocka_unit_test(test_utf8_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
