@@ -146,6 +146,7 @@ static void set_request_id(req_ctx *c, struct MHD_Connection *conn)
 
 typedef struct {
     size_t bytes;
+    size_t lengths; /* Content-Length headers */
 } size_acc;
 
 static enum MHD_Result add_kv_size(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -154,13 +155,18 @@ static enum MHD_Result add_kv_size(void *cls, enum MHD_ValueKind kind, const cha
     (void)kind;
     size_acc *a = cls;
     a->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    a->lengths += strcasecmp(key, "Content-Length") == 0;
     return MHD_YES;
 }
 
-static size_t kv_bytes(struct MHD_Connection *conn, enum MHD_ValueKind kind)
+/* The bytes of the values of a kind; *lengths (may be NULL) receives how
+ * many of them are Content-Length. */
+static size_t kv_bytes(struct MHD_Connection *conn, enum MHD_ValueKind kind, size_t *lengths)
 {
     size_acc a = {0};
     MHD_get_connection_values(conn, kind, add_kv_size, &a);
+    if (lengths)
+        *lengths = a.lengths;
     return a.bytes;
 }
 
@@ -200,11 +206,12 @@ static wg_err precheck(http_server *s, req_ctx *c, struct MHD_Connection *conn)
 {
     http_req *r = &c->r;
     const wg_config *cfg = s->cfg;
-    size_t uri = strlen(r->path) + kv_bytes(conn, MHD_GET_ARGUMENT_KIND);
+    size_t uri = strlen(r->path) + kv_bytes(conn, MHD_GET_ARGUMENT_KIND, NULL);
     if (uri > cfg->max_uri)
         return req_fail(r, WG_ERR_URI_TOO_LONG, NULL, "the URI is longer than %llu bytes",
                         (unsigned long long)cfg->max_uri);
-    if (kv_bytes(conn, MHD_HEADER_KIND) > cfg->max_header_bytes)
+    size_t lengths = 0;
+    if (kv_bytes(conn, MHD_HEADER_KIND, &lengths) > cfg->max_header_bytes)
         return req_fail(r, WG_ERR_HEADERS_TOO_LARGE, NULL,
                         "the request headers are larger than %llu bytes",
                         (unsigned long long)cfg->max_header_bytes);
@@ -212,6 +219,18 @@ static wg_err precheck(http_server *s, req_ctx *c, struct MHD_Connection *conn)
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
     c->has_body = (cl && strcmp(cl, "0") != 0) || te;
+    /* Where the body ends must be beyond doubt, or a proxy in front may
+     * read it otherwise (request smuggling): refused, and the connection
+     * closes. libmicrohttpd takes the first of two lengths, and waits
+     * for ever on a coding other than chunked. */
+    if (lengths > 1)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "Content-Length", "more than one Content-Length");
+    if (te && cl)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "Transfer-Encoding",
+                        "both Transfer-Encoding and Content-Length");
+    if (te && strcasecmp(te, "chunked") != 0)
+        return req_fail(r, WG_ERR_BAD_REQUEST, "Transfer-Encoding",
+                        "only the chunked transfer coding is taken");
 
     unsigned allow;
     c->route_idx = find_route(r->method, r->path, &r->match, &allow);

@@ -94,6 +94,21 @@ test('a body on a route that takes none is 413 and not read', async () => {
   assert.equal(big.closed, true, 'connection must close: the body was not read');
 });
 
+test('a body whose end is in doubt is refused and the connection closes', async () => {
+  const post = 'POST /api/departments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+  const cases = [
+    ['Content-Length: 2\r\nContent-Length: 10\r\n\r\n{}', /more than one Content-Length/],
+    ['Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n', /both Transfer-Encoding and Content-Length/],
+    ['Transfer-Encoding: gzip\r\n\r\nxx', /only the chunked transfer coding/],
+  ];
+  for (const [rest, why] of cases) {
+    const r = await rawHttp(srv.port, post + rest, { idleMs: 2000 });
+    assert.match(r.text, /^HTTP\/1\.1 400/, r.text);
+    assert.match(r.text, why);
+    assert.equal(r.closed, true, 'the connection must close');
+  }
+});
+
 test('keep-alive holds across requests, including errors', async () => {
   const one = 'GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n';
   const miss = 'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n';
