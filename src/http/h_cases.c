@@ -124,6 +124,8 @@ wg_err h_route(http_req *r)
         grid = code;
     } else {
         locator *l = locsvc_acquire(req_locator(r));
+        if (!l)
+            return req_fail(r, WG_ERR_UNAVAILABLE, NULL, "the grid index is not built yet");
         bool known = locator_find_code(l, grid) >= 0;
         locsvc_release(req_locator(r), l);
         if (!known)
