@@ -811,29 +811,46 @@ wg_err h_stats_whistles(http_req *r)
 
 /* ---- attachments ---- */
 
+#define UPLOAD_FILES 64 /* files in one upload at most */
+
 typedef struct {
     http_req *r;
     char dir[1100];
     wg_buf cur; /* the file being received */
     bool in_file;
-    json_t *out;
+    /* The files received, kept until every one has passed: a refused one
+     * stores none of them, so that no file is left without its row. */
+    struct {
+        const char *data;
+        size_t len;
+    } files[UPLOAD_FILES];
+    size_t nfiles;
     wg_err err;
     wg_why why;
 } upload_ctx;
 
-/* Store the file just received. */
+/* Check the file just received and keep it for later. */
 static void finish_file(upload_ctx *u)
 {
     if (!u->in_file || u->err)
         return;
     u->in_file = false;
-    char sha[65];
-    const char *type = NULL;
-    u->err = attach_store(req_store(u->r), u->dir, u->cur.ptr ? u->cur.ptr : "", u->cur.len,
-                          (int64_t)time(NULL), sha, &type, &u->why);
-    if (!u->err)
-        json_array_append_new(u->out, json_pack("{s:s, s:s, s:I}", "sha256", sha, "media_type",
-                                                type, "size", (json_int_t)u->cur.len));
+    size_t len = u->cur.len;
+    char *copy = len ? arena_alloc(&u->r->ar, len) : NULL;
+    if (!attach_sniff(u->cur.ptr ? u->cur.ptr : "", len))
+        u->err = wg_fail(&u->why, WG_ERR_MEDIA_TYPE, "file",
+                         "only JPEG, PNG, WebP and PDF files are accepted");
+    else if (u->nfiles == UPLOAD_FILES)
+        u->err = wg_fail(&u->why, WG_ERR_TOO_LARGE, "file", "at most %d files in one upload",
+                         UPLOAD_FILES);
+    else if (len && !copy)
+        u->err = WG_ERR_NOMEM;
+    if (!u->err) {
+        if (len)
+            memcpy(copy, u->cur.ptr, len);
+        u->files[u->nfiles].data = copy ? copy : "";
+        u->files[u->nfiles++].len = len;
+    }
     buf_reset(&u->cur);
 }
 
@@ -871,27 +888,38 @@ wg_err h_attachments_upload(http_req *r)
     if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
         return req_fail(r, WG_ERR_MEDIA_TYPE, "Content-Type",
                         "upload files as multipart/form-data");
-    upload_ctx u = {.r = r, .out = json_array()};
-    config_attachment_dir(req_config(r), u.dir, sizeof(u.dir));
-    buf_init(&u.cur, &r->ar, (size_t)req_config(r)->max_attachment);
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 64 * 1024, on_part, &u);
-    if (!pp) {
-        json_decref(u.out);
+    upload_ctx *u = arena_alloc(&r->ar, sizeof(*u));
+    if (!u)
+        return WG_ERR_NOMEM;
+    memset(u, 0, sizeof(*u));
+    u->r = r;
+    config_attachment_dir(req_config(r), u->dir, sizeof(u->dir));
+    buf_init(&u->cur, &r->ar, (size_t)req_config(r)->max_attachment);
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(r->conn, 64 * 1024, on_part, u);
+    if (!pp)
         return req_fail(r, WG_ERR_BAD_REQUEST, "Content-Type", "malformed multipart body");
-    }
     enum MHD_Result ok = MHD_post_process(pp, r->body ? r->body : "", r->body_len);
     MHD_destroy_post_processor(pp);
-    finish_file(&u);
-    if (u.err) {
-        json_decref(u.out);
-        return req_fail_why(r, u.err, &u.why);
-    }
-    if (ok != MHD_YES || json_array_size(u.out) == 0) {
-        json_decref(u.out);
+    finish_file(u);
+    if (u->err)
+        return req_fail_why(r, u->err, &u->why);
+    if (ok != MHD_YES || u->nfiles == 0)
         return req_fail(r, WG_ERR_BAD_REQUEST, "file", "no file in the upload");
+    json_t *out = json_array();
+    for (size_t i = 0; i < u->nfiles; i++) {
+        char sha[65];
+        const char *type = NULL;
+        wg_err e = attach_store(req_store(r), u->dir, u->files[i].data, u->files[i].len,
+                                (int64_t)time(NULL), sha, &type, &u->why);
+        if (e) {
+            json_decref(out);
+            return req_fail_why(r, e, &u->why);
+        }
+        json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "sha256", sha, "media_type",
+                                             type, "size", (json_int_t)u->files[i].len));
     }
-    r->audit_detail = arena_printf(&r->ar, "%zu file(s)", json_array_size(u.out));
-    return reply_json(r, 201, json_pack("{s:o}", "items", u.out));
+    r->audit_detail = arena_printf(&r->ar, "%zu file(s)", u->nfiles);
+    return reply_json(r, 201, json_pack("{s:o}", "items", out));
 }
 
 /* GET /api/attachments/{sha256}: the bytes, with their media type. */

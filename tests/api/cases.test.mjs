@@ -2,6 +2,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { startServer, req, login, assertError, tempDir, demoDatabase, cli, DEMO_PASSWORD } from './lib.mjs';
 
 let srv, tok = {};
@@ -508,6 +510,17 @@ test('attachments: multipart upload, type from the bytes, size cap, content-addr
   r = await upload([['note.txt', Buffer.from('just text'), 'image/png']]);
   assert.equal(r.status, 415);
   assert.equal(r.json.error.code, 'unsupported_media_type');
+  // One refused file refuses the upload, and leaves no file of it behind.
+  const fresh = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(300, 9)]);
+  const freshSha = createHash('sha256').update(fresh).digest('hex');
+  const onDisk = () => existsSync(`${srv.db}.files/${freshSha.slice(0, 2)}/${freshSha}`);
+  r = await upload([['ok.png', fresh, 'image/png'], ['note.txt', Buffer.from('just text'), 'image/png']]);
+  assert.equal(r.status, 415);
+  assert.equal(onDisk(), false);
+  r = await upload([['ok.png', fresh, 'image/png']]);
+  assert.equal(r.status, 201);
+  assert.equal(r.json.items[0].sha256, freshSha);
+  assert.equal(onDisk(), true);
   r = await upload([['big.png', Buffer.concat([png, Buffer.alloc(70 * 1024)]), 'image/png']]);
   assert.equal(r.status, 413);
   assert.equal(r.json.error.field, 'file');
