@@ -51,7 +51,7 @@ PRAGMA synchronous = OFF;
 DROP TRIGGER IF EXISTS cases_fts_insert;
 DROP INDEX IF EXISTS cases_near;
 DROP TRIGGER case_count_insert;
-DROP INDEX cases_status; DROP INDEX cases_grid; DROP INDEX cases_department;
+DROP INDEX cases_status; DROP INDEX IF EXISTS cases_grid; DROP INDEX cases_department;
 DROP INDEX cases_category; DROP INDEX cases_reported; DROP INDEX cases_due;
 DELETE FROM case_count_log;
 CREATE TEMP TABLE m (i INTEGER PRIMARY KEY, grid, l3, l2, l1);
@@ -81,6 +81,10 @@ SELECT 1000000 + id, k.code,
 FROM ($rows_sql) s
 CROSS JOIN m ON m.i = r % 436 CROSS JOIN k ON k.i = r / 436 % 31 CROSS JOIN d ON d.i = r / 13516 % 10;
 CREATE INDEX cases_reported ON cases (reported_at);
+-- The generated cases are left out of the full-text index and the grid
+-- table (this bench reads KPIs only): the mark moves past them, or the
+-- server's first write (the login) would index all of them at once.
+UPDATE case_indexed SET upto = (SELECT max(id) FROM cases);
 CREATE TRIGGER case_count_insert AFTER INSERT ON cases BEGIN
     INSERT INTO case_count_log SELECT NULL, 1, * FROM case_contrib WHERE case_id = new.id;
 END;
