@@ -39,7 +39,8 @@ test('the kinds, the dispute entries, their KPIs and the state filter', async ()
   await page.goto(`${env.srv.url}/#/ledgers`);
   await page.getByRole('heading', { level: 1, name: '台账' }).waitFor();
   const kinds = await api('/api/ledgers');
-  assert.equal(await page.locator('a.ledger-kind').count(), kinds.items.length);
+  // The heading comes first, the kinds after their fetch: wait for them.
+  await page.waitForFunction((n) => document.querySelectorAll('a.ledger-kind').length === n, kinds.items.length);
   // the dispute ledger holds the demo's 199 entries
   await page.waitForFunction(() => document.querySelector('[data-count="dispute"]')?.textContent === '199');
   await page.waitForFunction(() => ![...document.querySelectorAll('[data-count]')].some((e) => e.textContent === '…'));
