@@ -9,7 +9,7 @@
 
 struct catsnap {
     int64_t generation;
-    int refs; /* under the cache's lock; the cache's own hold counts one */
+    int refs;             /* under the cache's lock; the cache's own hold counts one */
     store_category *cats; /* sorted by code */
     size_t ncats, capcats;
     store_route_rule *rules;
@@ -158,8 +158,8 @@ bool catsnap_category(const catsnap *k, const char *code, store_category *out)
     if (n >= sizeof(key.code))
         return false;
     memcpy(key.code, code, n + 1);
-    const store_category *hit = k->ncats ? bsearch(&key, k->cats, k->ncats, sizeof(*k->cats), by_code)
-                                         : NULL;
+    const store_category *hit =
+        k->ncats ? bsearch(&key, k->cats, k->ncats, sizeof(*k->cats), by_code) : NULL;
     if (hit)
         *out = *hit;
     return hit != NULL;

@@ -162,7 +162,8 @@ wg_err indicator_enter(store *s, const char *code, const char *period, double va
                        : strcmp(d.period, "quarter") == 0 ? "YYYY-Qn"
                                                           : "YYYY");
     if (!isfinite(value) || fabs(value) > LEDGER_FIGURE_MAX)
-        return wg_fail(why, WG_ERR_INVALID, "value", "'value' is a number of at most %g", LEDGER_FIGURE_MAX);
+        return wg_fail(why, WG_ERR_INVALID, "value", "'value' is a number of at most %g",
+                       LEDGER_FIGURE_MAX);
     int rows = 0;
     if ((e = store_indicator_period_rows(s, code, period, count_rows, &rows)))
         return e;
@@ -224,8 +225,9 @@ static wg_err add_value(void *ctx, const store_indicator_value *v)
     a->last = v->value;
     a->n++;
     if (a->list)
-        json_array_append_new(a->list, json_pack("{s:s, s:o, s:s}", "period", v->period, "value",
-                                                 ledger_figure(v->value), "source_note", v->source_note));
+        json_array_append_new(a->list,
+                              json_pack("{s:s, s:o, s:s}", "period", v->period, "value",
+                                        ledger_figure(v->value), "source_note", v->source_note));
     return WG_OK;
 }
 

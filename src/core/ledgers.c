@@ -534,12 +534,12 @@ static wg_err seal_person(const ledger_env *env, const json_t *f, const json_t *
     return *out ? WG_OK : WG_ERR_NOMEM;
 }
 
-/* Check one value against its field; *out gets what is stored. */
 json_t *ledger_figure(double x)
 {
     return isfinite(x) ? json_real(x) : json_null();
 }
 
+/* Check one value against its field; *out gets what is stored. */
 static wg_err field_value(const ledger_env *env, const ledger_kind *k, const json_t *f,
                           const json_t *val, json_t **out, wg_why *why)
 {
@@ -906,10 +906,10 @@ wg_err ledger_kpis(const ledger_env *env, const ledger_kind *k, const char *grid
                 double rate = num / den;
                 char disp[32];
                 snprintf(disp, sizeof(disp), "%.1f%%", rate * 100.0);
-                entry = json_pack("{s:s, s:o, s:s, s:o, s:o}", "label", str(q, "label"), "value",
-                                  ledger_figure(round(rate * 10000.0) / 10000.0), "display", disp,
-                                  "numerator", ledger_figure(num), "denominator",
-                                  ledger_figure(den));
+                entry =
+                    json_pack("{s:s, s:o, s:s, s:o, s:o}", "label", str(q, "label"), "value",
+                              ledger_figure(round(rate * 10000.0) / 10000.0), "display", disp,
+                              "numerator", ledger_figure(num), "denominator", ledger_figure(den));
             } else {
                 entry = json_pack("{s:s, s:n}", "label", str(q, "label"), "value");
             }

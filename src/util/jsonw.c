@@ -21,16 +21,22 @@ static void put(jsonw *w, const char *s, size_t n)
         w->err = buf_append(w->b, s, n);
 }
 
-/* Before a value: the comma, unless it follows its key. */
-static void before_value(jsonw *w)
+/* Before a key or a value: does a comma go first? (Not after a key.) */
+static bool comma_first(jsonw *w)
 {
     if (w->keyed) {
         w->keyed = false;
-        return;
+        return false;
     }
-    if (w->comma[w->depth])
-        put(w, ",", 1);
+    bool comma = w->comma[w->depth];
     w->comma[w->depth] = true;
+    return comma;
+}
+
+static void before_value(jsonw *w)
+{
+    if (comma_first(w))
+        put(w, ",", 1);
 }
 
 static void open_with(jsonw *w, char open, char close)
@@ -70,10 +76,7 @@ void jsonw_end(jsonw *w)
  * buf_json_escape. */
 static void quoted(jsonw *w, const char *s, char trail)
 {
-    bool comma = !w->keyed && w->comma[w->depth];
-    if (!w->keyed)
-        w->comma[w->depth] = true;
-    w->keyed = false;
+    bool comma = comma_first(w);
     if (w->err)
         return;
     size_t n = strlen(s);
@@ -87,7 +90,8 @@ static void quoted(jsonw *w, const char *s, char trail)
     size_t plain = 0;
     while (plain < n) {
         unsigned char c = (unsigned char)s[plain];
-        size_t len = c < 0x80 ? (c >= 0x20 && c != '"' && c != '\\') : utf8_valid(s + plain, n - plain);
+        size_t len =
+            c < 0x80 ? (c >= 0x20 && c != '"' && c != '\\') : utf8_valid(s + plain, n - plain);
         if (!len)
             break;
         plain += len;
